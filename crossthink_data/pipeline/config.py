@@ -97,7 +97,7 @@ class DecontamSettings(_Frozen):
 class OutputSettings(_Frozen):
     """Parquet layout: rows per file (parts are uid ranges) and rows per row group."""
 
-    rows_per_file: int = Field(default=250_000, ge=1)
+    rows_per_file: int = Field(default=100_000, ge=1)
     row_group_size: int = Field(default=50_000, ge=1)
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
 

@@ -125,16 +125,38 @@ def exact_dedup_counted(
 # ---------------------------------------------------------------------------- near
 
 
+_HEX16 = None
+
+
 def uid_hashes(uids: list[str]) -> Any:
-    """64-bit hash of each uid: a compact, deterministic node id for LSH grouping."""
+    """64-bit node id of each uid for LSH grouping: the first 16 hex digits of a hex uid
+    (``records.make_uid`` is a blake2b hex digest, so they are already uniform), blake2b of
+    the uid otherwise. A function of the uid alone, deterministic on every machine."""
     import hashlib
+    import re
 
     import numpy as np
 
+    global _HEX16
+    if _HEX16 is None:
+        _HEX16 = re.compile(r"[0-9a-f]{16}")
+    match = _HEX16.match
     return np.asarray(
-        [int.from_bytes(hashlib.blake2b(u.encode(), digest_size=8).digest(), "big") for u in uids],
+        [
+            int(u[:16], 16)
+            if match(u)
+            else int.from_bytes(hashlib.blake2b(u.encode(), digest_size=8).digest(), "big")
+            for u in uids
+        ],
         dtype=np.uint64,
     )
+
+
+def _uh_column(t: Any) -> Any:
+    """The uid hashes of a work (sub)table: its ``_uh`` column when present."""
+    if "_uh" in t.column_names:
+        return t.column("_uh").to_numpy(zero_copy_only=False)
+    return uid_hashes(t.column("uid").to_pylist())
 
 
 def _near_map(block: Any, num_parts: int, exact_rids: Any) -> tuple[Any, list[Any]]:
@@ -142,14 +164,15 @@ def _near_map(block: Any, num_parts: int, exact_rids: Any) -> tuple[Any, list[An
     import numpy as np
     import pyarrow as pa
 
-    t = _not_in(_alive(block, ["uid", "_bands", "_rid"]), exact_rids)
+    cols = ["uid", "_bands", "_rid", *(["_uh"] if "_uh" in block.column_names else [])]
+    t = _not_in(_alive(block, cols), exact_rids)
     bands = t.column("_bands").combine_chunks()
     empty = pa.table({"band": pa.array([], pa.uint64()), "uh": pa.array([], pa.uint64())})
     if t.num_rows == 0 or bands.null_count == len(bands):
         return None, [empty] * num_parts
     lengths = bands.value_lengths().to_numpy(zero_copy_only=False)
     flat = bands.flatten().to_numpy(zero_copy_only=False)
-    uh = np.repeat(uid_hashes(t.column("uid").to_pylist()), lengths)
+    uh = np.repeat(_uh_column(t), lengths)
     exploded = pa.table({"band": pa.array(flat, pa.uint64()), "uh": pa.array(uh, pa.uint64())})
     part = (flat % np.uint64(num_parts)).astype(np.int64)
     return None, split_by(exploded, part, num_parts)
@@ -167,6 +190,18 @@ def _near_reduce(part: int, tables: list[Any], max_bucket: int) -> Any:
         return empty
     band = np.concatenate([t.column("band").to_numpy(zero_copy_only=False) for t in tables])
     uh = np.concatenate([t.column("uh").to_numpy(zero_copy_only=False) for t in tables])
+    # Almost every bucket has one member: order by band alone (one unstable argsort), keep
+    # the rows of buckets with two or more members, and order only those by (band, uh).
+    order = np.argsort(band)
+    srt = band[order]
+    same = srt[1:] == srt[:-1]
+    multi = np.zeros(len(srt), dtype=bool)
+    multi[1:] |= same
+    multi[:-1] |= same
+    if not multi.any():
+        return empty
+    order = order[multi]
+    band, uh = srt[multi], uh[order]
     order = np.lexsort((uh, band))
     band, uh = band[order], uh[order]
     n = len(band)
@@ -215,14 +250,16 @@ def _fetch_texts(
     import numpy as np
     import pyarrow as pa
 
-    from crossthink_data.filters.exact import dedup_text
+    from crossthink_data.pipeline.stages import dedup_text_column
 
-    t = _alive(block, ["uid", "_rid", "question", "options"])
-    uh = uid_hashes(t.column("uid").to_pylist())
-    hit = np.isin(uh, wanted)
-    t = t.filter(pa.array(hit))
-    # dedup_text reads the question and options only: convert just those to Python.
-    texts = [dedup_text(r) for r in t.select(["question", "options"]).to_pylist()]
+    cols = ["uid", "_rid", "question", "options"]
+    t = _alive(block, cols + (["_uh"] if "_uh" in block.column_names else []))
+    uh = _uh_column(t)
+    # ``wanted`` is sorted (np.unique): a binary search, no hash table per block.
+    pos = np.minimum(np.searchsorted(wanted, uh), max(len(wanted) - 1, 0))
+    hit = (wanted[pos] == uh) if len(wanted) else np.zeros(len(uh), dtype=bool)
+    t = t.filter(pa.array(hit)).select(cols)
+    texts = dedup_text_column(t)
     cols: dict[str, Any] = {
         "uid": t.column("uid"),
         "_rid": t.column("_rid"),
@@ -231,11 +268,11 @@ def _fetch_texts(
     if mode == "estimate":
         from crossthink_data.filters.minhash import signatures
 
-        sig = signatures(texts, cfg)
+        sig = signatures(texts.to_pylist(), cfg)  # TEMP list
         flat = pa.array(sig.reshape(-1), pa.uint32())
         cols["sig"] = pa.FixedSizeListArray.from_arrays(flat, cfg.num_perm)
     else:
-        cols["text"] = pa.array(texts, pa.string())
+        cols["text"] = texts
     return pa.table(cols), [pa.table({"x": pa.array([], pa.int8())})] * num_parts
 
 

@@ -112,8 +112,15 @@ def run_curation(
     out = Path(out_dir).resolve()
     clock = _Clock(quiet)
     specs = _resolve_specs(config)
-    with ray_session(ray_address, num_cpus) as info:
+    # Only sources read from files or the Hub go through Ray Data; generators and embedded
+    # samples need neither its import nor its executor.
+    needs_data = any(
+        not source.generated and (spec.hub_id or spec.data_files) for spec, source in specs
+    )
+    with ray_session(ray_address, num_cpus, warm_data=needs_data) as info:
         clock.step("ray_init", f"Ray at {info.address} ({info.num_cpus} CPUs)")
+        if not needs_data:
+            return _run(config, specs, out, info, clock)
         ray = import_optional("ray", "curation")
         ctx = ray.data.DataContext.get_current()
         saved = (ctx.target_min_block_size, ctx.enable_progress_bars, ctx.enable_auto_log_stats)
@@ -136,8 +143,9 @@ def _run(
     ray = import_optional("ray", "curation")
     parts = config.runtime.num_partitions or max(2, info.num_cpus)
 
-    # 1. read every source (schema/file checks) before any work
-    datasets = [(spec, source, source.read(spec, ray)) for spec, source in specs]
+    # 1. read every source (schema/file checks) before any work; generators read nothing,
+    # embedded samples are rows already in memory, everything else is a Ray Data read.
+    datasets = [(spec, source, _plan_read(spec, source, ray)) for spec, source in specs]
     index = _build_decontam(config)
     clock.step(
         "plan",
@@ -171,7 +179,7 @@ def _run(
                 batch_size=config.runtime.batch_size,
             )
             for spec, source, ds in datasets
-            for group in _block_groups(ds, config.runtime.batch_size)
+            for group in _groups(spec, source, ds, config.runtime.batch_size)
         ]
         refs = [o[0] for o in outs]
         ray.get([o[1] for o in outs])
@@ -293,6 +301,36 @@ def _block_groups(ds: Any, rows: int) -> Iterator[list[Any]]:
             size += n
     if group:
         yield group
+
+
+def _plan_read(spec: Any, source: Any, ray: Any) -> Any:
+    """What the map tasks read for one source: None for a generator, the rows for an
+    embedded sample, else the (lazy) Ray Data dataset."""
+    if source.generated:
+        return None
+    rows = source.in_memory_rows(spec)
+    return rows if rows is not None else source.read(spec, ray)
+
+
+def _groups(spec: Any, source: Any, ds: Any, rows: int) -> Iterator[list[Any]]:
+    """The map tasks' inputs for one source: id ranges, slices of in-memory rows, or groups
+    of read blocks (:func:`_block_groups`)."""
+    if ds is None:
+        yield from _id_ranges(source.row_count(spec), rows)
+    elif isinstance(ds, list):
+        step = max(1, rows)
+        for i in range(0, len(ds), step):
+            yield [ds[i : i + step]]
+    else:
+        yield from _block_groups(ds, rows)
+
+
+def _id_ranges(n: int, rows: int) -> Iterator[list[Any]]:
+    """A generated source's upstream as ``[(start, stop)]`` id ranges of ``rows`` rows each;
+    the map task turns a range into its ``{"id": ...}`` block (see ``Source.generated``)."""
+    step = max(1, rows)
+    for start in range(0, n, step):
+        yield [(start, min(n, start + step))]
 
 
 def locate_bad_input(specs: list[Any]) -> str | None:

@@ -53,8 +53,15 @@ def _import_ray_data() -> None:
         pass
 
 
+def _noop() -> None:
+    pass
+
+
 @contextmanager
-def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iterator[RuntimeInfo]:
+def ray_session(
+    address: str | None = None, num_cpus: int | None = None, *, warm_data: bool = True
+) -> Iterator[RuntimeInfo]:
+    """Connect or start Ray (see module doc); ``warm_data`` imports ``ray.data`` meanwhile."""
     ray = import_optional("ray", "curation")
     requested = address or os.environ.get("RAY_ADDRESS") or None
     started = False
@@ -68,7 +75,7 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
         kwargs: dict[str, Any] = {"logging_level": "WARNING", "log_to_driver": True}
         # Importing ray.data (~1.5 s of CPU) overlaps with ray.init, which mostly waits for
         # the GCS/raylet/worker processes it spawns.
-        warm = threading.Thread(target=_import_ray_data, daemon=True)
+        warm = threading.Thread(target=_import_ray_data if warm_data else _noop, daemon=True)
         warm.start()
         try:
             if requested:

@@ -14,7 +14,18 @@ from typing import Any
 from crossthink_data.records import COLUMNS, arrow_schema
 
 STATS_STAGE = "_stats"
-WORK_EXTRA = ("_stage", "_reason", "_row_json", "_xk1", "_xk2", "_bands", "_digest", "_rid", "_n")
+WORK_EXTRA = (
+    "_stage",
+    "_reason",
+    "_row_json",
+    "_xk1",
+    "_xk2",
+    "_bands",
+    "_digest",
+    "_rid",
+    "_uh",
+    "_n",
+)
 REJECT_COLUMNS = ("uid", "source", "stage", "reason", "row_json")
 
 
@@ -45,6 +56,7 @@ def work_schema() -> Any:
         pa.field("_bands", pa.list_(pa.uint64())),
         pa.field("_digest", pa.binary()),
         pa.field("_rid", pa.uint64()),
+        pa.field("_uh", pa.uint64()),
         pa.field("_n", pa.int64()),
     ]
     return pa.schema(fields)

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crossthink_data.pipeline.hashing import canonical_json, row_digest, unit_interval
+from crossthink_data.pipeline.hashing import canonical_json, unit_interval
 from crossthink_data.pipeline.schema import STATS_STAGE, WORK_EXTRA, work_schema
 from crossthink_data.records import COLUMNS, arrow_schema
 
@@ -121,32 +121,60 @@ def exact_key_from_text(template: object, text: str) -> bytes:
     return h.digest()
 
 
-def key_columns(rows: list[dict[str, Any]], minhash: Any | None) -> dict[str, Any]:
-    """Exact key halves, LSH band keys and the ``(uid, digest)`` identity of alive rows."""
+def dedup_text_column(table: Any) -> Any:
+    """``filters.exact.dedup_text`` of every row of ``table`` (question + options), as a
+    pyarrow string array (vectorised in the filters module)."""
+    try:
+        from crossthink_data.filters.exact import dedup_texts
+    except ImportError:  # TEMP until the vectorised version lands
+        import pyarrow as pa
+
+        from crossthink_data.filters.exact import dedup_text
+
+        return pa.array(
+            [dedup_text(r) for r in table.select(["question", "options"]).to_pylist()],
+            pa.string(),
+        )
+    return dedup_texts(table.column("question"), table.column("options"))
+
+
+def key_columns(alive: Any, minhash: Any | None) -> dict[str, Any]:
+    """Exact key halves, LSH band keys and the ``(uid, digest)`` identity of the alive rows
+    of a canonical table, column-wise: the normalised text is computed once (vectorised) and
+    feeds both dedup keys."""
     import numpy as np
+    import pyarrow as pa
 
-    from crossthink_data.filters.exact import dedup_text
+    from crossthink_data.pipeline.dedup import uid_hashes
+    from crossthink_data.pipeline.hashing import table_digests
 
-    texts = [dedup_text(r) for r in rows]
-    xk1: list[int] = []
-    xk2: list[int] = []
-    for r, text in zip(rows, texts, strict=True):
-        k = exact_key_from_text(r.get("template"), text)
-        xk1.append(int.from_bytes(k[:8], "big"))
-        xk2.append(int.from_bytes(k[8:16], "big"))
+    n = alive.num_rows
+    texts = dedup_text_column(alive)
+    xk1 = np.zeros(n, dtype=np.uint64)
+    xk2 = np.zeros(n, dtype=np.uint64)
+    if n:
+        keys = b"".join(
+            exact_key_from_text(t, x)
+            for t, x in zip(alive.column("template").to_pylist(), texts.to_pylist(), strict=True)
+        )
+        halves = np.frombuffer(keys, dtype=">u8").reshape(n, 2).astype(np.uint64)
+        xk1, xk2 = halves[:, 0].copy(), halves[:, 1].copy()
     out: dict[str, Any] = {
-        "_xk1": np.asarray(xk1, dtype=np.uint64),
-        "_xk2": np.asarray(xk2, dtype=np.uint64),
-        "_digest": [row_digest(r) for r in rows],
-        "_rid": _rids(len(rows)),
+        "_xk1": xk1,
+        "_xk2": xk2,
+        "_digest": pa.array(table_digests(alive), pa.binary()),
+        "_rid": _rids(n),
+        "_uh": uid_hashes(alive.column("uid").to_pylist()),
     }
-    if minhash is not None and rows:
+    if minhash is not None and n:
         from crossthink_data.filters.minhash import minhash_batch
 
-        _, bands = minhash_batch(texts, minhash)
-        out["_bands"] = list(bands)
+        _, bands = minhash_batch(texts.to_pylist(), minhash)  # TEMP list
+        flat = pa.array(np.ascontiguousarray(bands).reshape(-1), pa.uint64())
+        offsets = pa.array(np.arange(0, n * bands.shape[1] + 1, bands.shape[1], dtype=np.int32))
+        out["_bands"] = pa.ListArray.from_arrays(offsets, flat)
     else:
-        out["_bands"] = [None] * len(rows)
+        out["_bands"] = pa.nulls(n, pa.list_(pa.uint64()))
     return out
 
 
@@ -164,48 +192,47 @@ def map_source_batch(batch: Any, *, source_name: str, spec: Any, settings: MapSe
     rows = batch.to_pylist() if isinstance(batch, pa.Table) else list(batch)
     source = get_source(source_name)
     records, rejects = source.to_records(rows, spec)
+    # ``records`` are the dicts that fit the canonical schema, row for row with ``table``.
     table, records, bad = _canonical_table(records)
     rejects = list(rejects) + bad
-    # The digest and the filters see rows exactly as the output will hold them.
-    canon = table.to_pylist()
     vf = VerifiabilityFilter(**dict(settings.verifiability))
-    reasons = vf.check_batch(canon)
+    reasons = vf.check_batch(records)
     keep = [i for i, r in enumerate(reasons) if r is None]
     for i, reason in enumerate(reasons):
         if reason is not None:
             rejects.append(
                 {
-                    "uid": canon[i].get("uid"),
-                    "source": canon[i].get("source"),
+                    "uid": records[i].get("uid"),
+                    "source": records[i].get("source"),
                     "stage": VERIFY_STAGE,
                     "reason": reason,
-                    "row_json": canonical_json(canon[i]),
+                    "row_json": canonical_json(records[i]),
                 }
             )
     sampled_out = 0
     if settings.sample_rate < 1.0:
         kept_idx = [
-            i for i in keep if unit_interval(settings.seed, canon[i]["uid"]) < settings.sample_rate
+            i
+            for i in keep
+            if unit_interval(settings.seed, records[i]["uid"]) < settings.sample_rate
         ]
         sampled_out = len(keep) - len(kept_idx)
         keep = kept_idx
-    alive_rows = [canon[i] for i in keep]
     alive = table.take(pa.array(keep, type=pa.int64())) if len(keep) != table.num_rows else table
-    keys = key_columns(alive_rows, settings.minhash)
+    keys = key_columns(alive, settings.minhash)
     schema = work_schema()
     n = alive.num_rows
     cols: dict[str, Any] = {c: alive.column(c) for c in COLUMNS}
-    cols.update(
-        {"_stage": [None] * n, "_reason": [None] * n, "_row_json": [None] * n, "_n": [None] * n}
-    )
     cols.update(keys)
-    alive_work = pa.Table.from_pydict(
-        {
-            f.name: pa.array(cols[f.name], type=f.type)
-            if not isinstance(cols[f.name], pa.ChunkedArray)
-            else cols[f.name]
+    alive_work = pa.Table.from_arrays(
+        [
+            cols[f.name]
+            if f.name in cols and isinstance(cols[f.name], (pa.Array, pa.ChunkedArray))
+            else pa.array(cols[f.name], type=f.type)
+            if f.name in cols
+            else pa.nulls(n, f.type)
             for f in schema
-        },
+        ],
         schema=schema,
     )
     stats = _reject_rows(
@@ -223,6 +250,19 @@ def map_source_batch(batch: Any, *, source_name: str, spec: Any, settings: MapSe
     return _concat_work([alive_work, _reject_rows(rejects, SOURCE_STAGE), stats])
 
 
+def _as_table(block: Any) -> Any:
+    """A read block as a pyarrow table; a ``(start, stop)`` pair is a generated source's id
+    range (``Source.generated``)."""
+    import pyarrow as pa
+
+    if isinstance(block, pa.Table):
+        return block
+    if isinstance(block, tuple):
+        start, stop = block
+        return pa.table({"id": pa.array(range(start, stop), pa.int64())})
+    return pa.Table.from_pandas(block, preserve_index=False)
+
+
 def map_source_block(
     *blocks: Any, source_name: str, spec: Any, settings: Any, batch_size: int
 ) -> tuple[Any, int]:
@@ -231,10 +271,18 @@ def map_source_block(
     import pyarrow as pa
 
     settings = _resolve(settings)
-    tables = [
-        b if isinstance(b, pa.Table) else pa.Table.from_pandas(b, preserve_index=False)
-        for b in blocks
-    ]
+    step = max(1, batch_size)
+    if len(blocks) == 1 and isinstance(blocks[0], list):  # rows already in memory
+        rows = blocks[0]
+        outs = [
+            map_source_batch(
+                rows[i : i + step], source_name=source_name, spec=spec, settings=settings
+            )
+            for i in range(0, max(len(rows), 1), step)
+        ]
+        table = _concat_work(outs)
+        return table, table.num_rows
+    tables = [_as_table(b) for b in blocks]
     # Raw blocks of one source may differ in schema (malformed rows): only runs of blocks
     # with the same schema are concatenated; the work tables they become all match.
     runs: list[Any] = []
@@ -244,7 +292,6 @@ def map_source_block(
         else:
             runs.append([t])
     tables = [pa.concat_tables(r) if len(r) > 1 else r[0] for r in runs]
-    step = max(1, batch_size)
     outs = [
         map_source_batch(t.slice(i, step), source_name=source_name, spec=spec, settings=settings)
         for t in tables

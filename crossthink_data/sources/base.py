@@ -125,6 +125,14 @@ class Source:
     required_columns: ClassVar[tuple[str, ...]] = ()
     hub_defaults: ClassVar[Mapping[str, Any]] = {}
     configs: ClassVar[tuple[str, ...]] = ()
+    #: A generator reads nothing: its upstream rows are just ``{"id": i}`` for
+    #: ``i < row_count(spec)``, so the pipeline builds those id blocks inside its map tasks
+    #: instead of streaming them through a Ray Data read (``read`` still works for users).
+    generated: ClassVar[bool] = False
+
+    def row_count(self, spec: SourceSpec) -> int:
+        """Number of rows a generated source yields for ``spec`` (generators override)."""
+        raise NotImplementedError(f"source {self.name!r} is not a generator")
 
     # -- schema -------------------------------------------------------------------------
     def check_columns(
@@ -166,6 +174,17 @@ class Source:
         if spec.data_files:
             return io.read_local(self, spec, ray)
         return io.read_embedded(self, spec, ray)
+
+    def in_memory_rows(self, spec: SourceSpec) -> list[dict[str, Any]] | None:
+        """The rows themselves when ``spec`` names the embedded sample (a few dozen rows of
+        package data, checked like a read), else None. The pipeline hands these straight to
+        its map tasks: a Ray Data read would only add an executor start-up per source."""
+        from crossthink_data.sources import io
+
+        self.validate_spec(spec)
+        if spec.hub_id or spec.data_files or self.generated:
+            return None
+        return io.embedded_rows(self, spec)
 
     def sample_rows(self) -> list[dict[str, Any]]:
         """The embedded sample rows (upstream schema) shipped as package data."""

@@ -47,6 +47,11 @@ def load_sample(name: str) -> list[dict[str, Any]]:
 
 
 def read_embedded(source: Source, spec: SourceSpec, ray: Any) -> Any:
+    return ray.data.from_items(embedded_rows(source, spec))
+
+
+def embedded_rows(source: Source, spec: SourceSpec) -> list[dict[str, Any]]:
+    """The embedded sample rows for ``spec`` (limit applied, columns checked)."""
     rows = source.sample_rows()
     if not rows:
         from crossthink_data.sources.base import SourceReadError
@@ -58,7 +63,7 @@ def read_embedded(source: Source, spec: SourceSpec, ray: Any) -> Any:
         rows = rows[: spec.limit]
     columns: list[str] = sorted({k for r in rows for k in r})
     source.check_columns(columns, f"embedded sample {source.name}.jsonl", spec)
-    return ray.data.from_items(rows)
+    return rows
 
 
 def _hub_kwargs(source: Source, spec: SourceSpec) -> dict[str, Any]:
