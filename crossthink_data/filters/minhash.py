@@ -14,6 +14,12 @@ keeps recall 0.999 on planted pairs with unchanged numbers and 0 false positives
 with ~1.6x fewer permutations' work and 16 instead of 25 band keys per row to shuffle.
 Questions whose numbers differ are never merged (``numbers_must_match``).
 
+Batch functions (:func:`shingle_hashes`, :func:`signatures`, :func:`numbers_keys`,
+:func:`minhash_batch`) take a list of str or a pyarrow string Array/ChunkedArray. ASCII texts
+are tokenised and scanned for numbers with numpy over the arrow byte buffer
+(:mod:`crossthink_data.filters.textvec`) and each distinct token is hashed once; other texts
+take the original per-text Python path. Both give bit-identical results (tests pin this).
+
 Everything is deterministic across processes: tokens are hashed with xxh3 (seeded), the
 permutations come from a seeded PCG64 generator, nothing uses Python's salted ``hash()``.
 
@@ -30,6 +36,7 @@ Pipeline usage on Ray (all pure functions over batches):
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,11 +44,28 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from crossthink_data._optional import import_optional
+from crossthink_data.filters.textvec import (
+    AsciiBytes,
+    ascii_bytes,
+    ascii_numbers,
+    ascii_rows,
+    ascii_tokens,
+    is_arrow,
+    pyarrow_or_none,
+    python_values,
+    to_string_array,
+)
 from crossthink_data.records import normalize_question
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     import numpy as np
+    import pyarrow as pa
     from numpy.typing import NDArray
+
+    #: A batch of texts: a sequence of str, or a pyarrow string Array / ChunkedArray.
+    TextBatch: TypeAlias = Sequence[str] | pa.Array | pa.ChunkedArray
 
 _MASK64 = (1 << 64) - 1
 _TOKEN = re.compile(r"\w+|\S")  # same tokens as \w+|[^\w\s], faster
@@ -112,6 +136,10 @@ def _xxh() -> Any:
     return import_optional("xxhash", "MinHash deduplication")
 
 
+def _pa() -> Any:
+    return import_optional("pyarrow", "MinHash deduplication")
+
+
 def tokenize(text: str) -> list[str]:
     """Words and single symbol characters of the normalised text (symbols matter in math).
 
@@ -130,43 +158,120 @@ def _mix64(xp: Any, h: Any) -> Any:
     return h ^ (h >> xp.uint64(31))
 
 
-def shingle_hashes(
-    texts: Sequence[str], config: MinHashConfig
-) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
-    """64-bit hashes of every shingle of every text, grouped by text.
+#: Batches of at least this many texts given as Python lists go through the vectorised
+#: (pyarrow) path; smaller ones are cheaper in pure Python. Both give identical results.
+VECTOR_MIN_ROWS = 32
 
-    Returns ``(hashes, offsets)``: the shingles of text ``i`` are
-    ``hashes[offsets[i]:offsets[i+1]]`` (possibly repeated; MinHash ignores multiplicity).
-    """
+
+@dataclass(frozen=True)
+class _Batch:
+    """A batch of texts split into an ASCII part (vectorised) and rows for the Python path."""
+
+    n: int
+    fast: AsciiBytes | None  # bytes of the ASCII rows (other rows empty); None: all Python
+    slow_rows: Any  # int64 indices of the rows that take the Python path
+    slow_texts: list[Any]  # their values (str or anything else, read as empty text)
+
+
+def _prepare(texts: TextBatch, *, min_rows: int = VECTOR_MIN_ROWS) -> _Batch:
+    """Split ``texts`` (list of str, pyarrow string Array/ChunkedArray) for the two paths."""
+    xp = _np()
+    arrow = is_arrow(texts)
+    pa = pyarrow_or_none() if arrow or len(texts) >= min_rows else None
+    if pa is not None:
+        try:
+            arr = to_string_array(texts)
+        except UnicodeEncodeError:  # lone surrogates: only Python can handle them
+            arr = None
+        if arr is not None:
+            ok = ascii_rows(arr)
+            slow = xp.flatnonzero(~ok)
+            return _Batch(len(arr), ascii_bytes(arr, ok), slow, python_values(arr, slow))
+    values = list(texts)
+    return _Batch(len(values), None, xp.arange(len(values), dtype=xp.int64), values)
+
+
+def _merge_segments(
+    lens: NDArray[np.int64],
+    slow_rows: NDArray[np.int64],
+    fast: NDArray[np.uint64],
+    slow: NDArray[np.uint64],
+) -> NDArray[np.uint64]:
+    """Interleave per-row segments: rows in ``slow_rows`` take their values from ``slow``,
+    the others from ``fast`` (both in row order); ``lens`` are the segment lengths."""
+    xp = _np()
+    if not slow.shape[0]:
+        return fast
+    if not fast.shape[0]:
+        return slow
+    is_slow_row = xp.zeros(lens.shape[0], dtype=bool)
+    is_slow_row[slow_rows] = True
+    is_slow = xp.repeat(is_slow_row, lens)
+    out: NDArray[np.uint64] = xp.empty(is_slow.shape[0], dtype=xp.uint64)
+    out[is_slow] = slow
+    out[~is_slow] = fast
+    return out
+
+
+def _hash_distinct(tokens: Any, seed: int) -> NDArray[np.uint64]:
+    """xxh3 of each token of a pyarrow string array, hashing each distinct token once."""
     xp = _np()
     xxh3 = _xxh().xxh3_64_intdigest
-    seed = config.seed & _MASK64
-    if config.shingle == "char":
-        hashes: list[int] = []
-        offsets = [0]
-        n = config.char_n
-        for text in texts:
-            norm = normalize_question(text) if isinstance(text, str) else ""
-            grams = {norm[i : i + n] for i in range(max(len(norm) - n + 1, 1 if norm else 0))}
-            hashes.extend(xxh3(g.encode("utf-8", "surrogatepass"), seed) for g in sorted(grams))
-            offsets.append(len(hashes))
-        return xp.asarray(hashes, dtype=xp.uint64), xp.asarray(offsets, dtype=xp.int64)
+    if not len(tokens):
+        none: NDArray[np.uint64] = xp.zeros(0, dtype=xp.uint64)
+        return none
+    enc = tokens.dictionary_encode()
+    vocab = enc.dictionary
+    bufs = vocab.buffers()
+    data = memoryview(bufs[2]) if bufs[2] is not None else memoryview(b"")
+    width = xp.int64 if vocab.type.equals(_pa().large_string()) else xp.int32
+    offs = xp.frombuffer(bufs[1], dtype=width)[vocab.offset : vocab.offset + len(vocab) + 1]
+    bounds = offs.tolist()
+    table = xp.fromiter(
+        (xxh3(data[bounds[i] : bounds[i + 1]], seed) for i in range(len(vocab))),
+        dtype=xp.uint64,
+        count=len(vocab),
+    )
+    idx = enc.indices.to_numpy(zero_copy_only=False)
+    hashed: NDArray[np.uint64] = table[idx]
+    return hashed
 
+
+def _token_hashes(batch: _Batch, seed: int) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    """xxh3 of every token (:func:`tokenize`) of every text, and the token count per text."""
+    xp = _np()
+    xxh3 = _xxh().xxh3_64_intdigest
+    lens = xp.zeros(batch.n, dtype=xp.int64)
+    fast = xp.zeros(0, dtype=xp.uint64)
+    if batch.fast is not None:
+        tokens, counts = ascii_tokens(batch.fast)
+        fast = _hash_distinct(tokens, seed)
+        lens += counts
     findall = _TOKEN.findall
     normalize = unicodedata.normalize
     per_doc = [
-        findall(normalize("NFKC", t).casefold()) if isinstance(t, str) else [] for t in texts
+        findall(normalize("NFKC", t).casefold()) if isinstance(t, str) else []
+        for t in batch.slow_texts
     ]
-    lengths = [len(toks) for toks in per_doc]
     all_tokens = [tok for toks in per_doc for tok in toks]
     vocab = dict.fromkeys(all_tokens)
     for t in vocab:
         vocab[t] = xxh3(t.encode("utf-8", "surrogatepass"), seed)
-    tok = xp.fromiter(map(vocab.__getitem__, all_tokens), dtype=xp.uint64, count=len(all_tokens))
-    lens = xp.asarray(lengths, dtype=xp.int64)
-    n_docs = len(lengths)
-    sizes = sorted(set(config.ngram_sizes))
-    # Shingles of doc d: its unigrams, then its bigrams, ... (n-grams of size n: max(len-n+1, 0)).
+    slow = xp.fromiter(map(vocab.__getitem__, all_tokens), dtype=xp.uint64, count=len(all_tokens))
+    lens[batch.slow_rows] = xp.asarray([len(toks) for toks in per_doc], dtype=xp.int64)
+    return _merge_segments(lens, batch.slow_rows, fast, slow), lens
+
+
+def _ngram_hashes(
+    tok: NDArray[np.uint64], lens: NDArray[np.int64], sizes: Sequence[int]
+) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    """Hashes of the token n-grams (sizes ``sizes``) of each text; tokens grouped by text.
+
+    Shingles of text ``d``: its unigrams, then its bigrams, ... (``max(len - n + 1, 0)`` of
+    size ``n``); the n-gram hash chains :func:`_mix64` over its token hashes.
+    """
+    xp = _np()
+    n_docs = lens.shape[0]
     per_size = [xp.maximum(lens - (n - 1), 0) for n in sizes]
     counts = xp.sum(per_size, axis=0) if n_docs else xp.zeros(0, dtype=xp.int64)
     offsets_arr = xp.zeros(n_docs + 1, dtype=xp.int64)
@@ -180,14 +285,62 @@ def shingle_hashes(
         total = int(cnt.sum())
         if total:
             # Token index of each n-gram's first token, grouped by doc (vectorised ranges).
-            starts = xp.repeat(tok_start - xp.cumsum(cnt) + cnt, cnt) + xp.arange(total)
+            shift = xp.repeat(base - tok_start, cnt)
+            dest = xp.repeat(base - xp.cumsum(cnt) + cnt, cnt) + xp.arange(total)
+            starts = dest - shift
             h = xp.full(total, xp.uint64(0x9E3779B97F4A7C15 * n & _MASK64), dtype=xp.uint64)
             for k in range(n):
                 h = _mix64(xp, h ^ tok[starts + k])
-            dest = xp.repeat(base - xp.cumsum(cnt) + cnt, cnt) + xp.arange(total)
             out[dest] = h
         base += cnt
     return out, offsets_arr
+
+
+def shingle_hashes(
+    texts: TextBatch, config: MinHashConfig
+) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    """64-bit hashes of every shingle of every text, grouped by text.
+
+    Returns ``(hashes, offsets)``: the shingles of text ``i`` are
+    ``hashes[offsets[i]:offsets[i+1]]`` (possibly repeated; MinHash ignores multiplicity).
+    ``texts``: a sequence of str or a pyarrow string Array/ChunkedArray (nulls and non-str
+    items are empty text); ASCII texts are tokenised vectorised, others in Python, with
+    identical results.
+    """
+    if config.shingle == "char":
+        return _char_shingle_hashes(_as_list(texts), config)
+    return _shingle_hashes_of(_prepare(texts), config)
+
+
+def _shingle_hashes_of(
+    batch: _Batch, config: MinHashConfig
+) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    tok, lens = _token_hashes(batch, config.seed & _MASK64)
+    return _ngram_hashes(tok, lens, sorted(set(config.ngram_sizes)))
+
+
+def _as_list(texts: TextBatch) -> list[Any]:
+    if is_arrow(texts):
+        values: list[Any] = to_string_array(texts).to_pylist()
+        return values
+    return list(texts)
+
+
+def _char_shingle_hashes(
+    texts: Sequence[Any], config: MinHashConfig
+) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    xp = _np()
+    xxh3 = _xxh().xxh3_64_intdigest
+    seed = config.seed & _MASK64
+    hashes: list[int] = []
+    offsets = [0]
+    n = config.char_n
+    for text in texts:
+        norm = normalize_question(text) if isinstance(text, str) else ""
+        grams = {norm[i : i + n] for i in range(max(len(norm) - n + 1, 1 if norm else 0))}
+        hashes.extend(xxh3(g.encode("utf-8", "surrogatepass"), seed) for g in sorted(grams))
+        offsets.append(len(hashes))
+    return xp.asarray(hashes, dtype=xp.uint64), xp.asarray(offsets, dtype=xp.int64)
 
 
 def _permutations(config: MinHashConfig) -> tuple[Any, Any]:
@@ -204,7 +357,7 @@ EMPTY_VALUE = 0xFFFFFFFF
 
 
 def signatures(
-    texts: Sequence[str], config: MinHashConfig, *, chunk_shingles: int = 4_096
+    texts: TextBatch, config: MinHashConfig, *, chunk_shingles: int = 8_192
 ) -> NDArray[np.uint32]:
     """MinHash signatures, shape ``(len(texts), num_perm)``, dtype uint32.
 
@@ -212,27 +365,48 @@ def signatures(
     2**32, ``a_p`` odd: a bijection), all in uint32 arithmetic so a chunk of
     ``num_perm x shingles`` values stays in cache (the shingle hashes are already well mixed,
     measured estimates match the binomial error of ideal MinHash). Texts with no shingles get
-    :data:`EMPTY_VALUE` everywhere.
+    :data:`EMPTY_VALUE` everywhere. ``texts`` as for :func:`shingle_hashes`.
     """
+    if config.shingle == "char":
+        hashes, offsets = _char_shingle_hashes(_as_list(texts), config)
+    else:
+        hashes, offsets = _shingle_hashes_of(_prepare(texts), config)
+    return _signatures_of(hashes, offsets, config, chunk_shingles)
+
+
+def _signatures_of(
+    hashes: NDArray[np.uint64],
+    offsets: NDArray[np.int64],
+    config: MinHashConfig,
+    chunk_shingles: int = 8_192,
+) -> NDArray[np.uint32]:
     xp = _np()
-    hashes, offsets = shingle_hashes(texts, config)
     x = (hashes >> xp.uint64(32)).astype(xp.uint32)
-    n_docs = len(texts)
+    n_docs = offsets.shape[0] - 1
     sig = xp.full((n_docs, config.num_perm), EMPTY_VALUE, dtype=xp.uint32)
     a, b = _permutations(config)
     a_col, b_col = a[:, None], b[:, None]
     counts = xp.diff(offsets)
+    bounds = offsets.tolist()
+    # One scratch buffer reused by every chunk (fresh large arrays cost page faults).
+    scratch = xp.empty((config.num_perm, max(chunk_shingles, 1)), dtype=xp.uint32)
     doc = 0
     while doc < n_docs:
         # Whole documents up to ~chunk_shingles shingles (at least one document); the
         # (num_perm x shingles) layout keeps the segment-min reduction on contiguous memory.
-        end = int(xp.searchsorted(offsets, offsets[doc] + chunk_shingles, side="right")) - 1
+        end = bisect.bisect_right(bounds, bounds[doc] + chunk_shingles, lo=doc + 1) - 1
         end = min(max(end, doc + 1), n_docs)
-        lo, hi = int(offsets[doc]), int(offsets[end])
+        lo, hi = bounds[doc], bounds[end]
         if hi > lo:
-            vals = xp.multiply(a_col, x[None, lo:hi])
+            m = hi - lo
+            vals = (
+                scratch[:, :m]
+                if m <= scratch.shape[1]
+                else xp.empty((config.num_perm, m), xp.uint32)
+            )
+            xp.multiply(a_col, x[None, lo:hi], out=vals)
             xp.add(vals, b_col, out=vals)
-            nonempty = xp.nonzero(counts[doc:end])[0]
+            nonempty = xp.flatnonzero(counts[doc:end])
             starts = offsets[doc:end][nonempty] - lo
             sig[doc + nonempty] = xp.minimum.reduceat(vals, starts, axis=1).T
         doc = end
@@ -249,17 +423,24 @@ def numbers_key(text: str, config: MinHashConfig) -> int:
     return int(numbers_keys([text], config)[0])
 
 
-def numbers_keys(texts: Sequence[str], config: MinHashConfig) -> NDArray[np.uint64]:
+def numbers_keys(texts: TextBatch, config: MinHashConfig) -> NDArray[np.uint64]:
     """:func:`numbers_key` of each text, uint64 array (NFKC skipped for ASCII texts, where
-    it is the identity)."""
+    it is the identity). ``texts`` as for :func:`shingle_hashes`."""
+    return _numbers_keys_of(_prepare(texts), config)
+
+
+def _numbers_keys_of(batch: _Batch, config: MinHashConfig) -> NDArray[np.uint64]:
     xp = _np()
     xxh3 = _xxh().xxh3_64_intdigest
     seed = config.seed & _MASK64
+    empty = xxh3(b"", seed)
+    keys: NDArray[np.uint64] = xp.full(batch.n, empty, dtype=xp.uint64)
+    if batch.fast is not None:
+        _ascii_numbers_keys(batch.fast, seed, keys)
     findall = _NUMBER.findall
     normalize = unicodedata.normalize
-    empty = xxh3(b"", seed)
     out: list[int] = []
-    for text in texts:
+    for text in batch.slow_texts:
         if not isinstance(text, str):
             out.append(empty)
             continue
@@ -269,8 +450,38 @@ def numbers_keys(texts: Sequence[str], config: MinHashConfig) -> NDArray[np.uint
         else:
             nums.sort()
             out.append(xxh3("\x1f".join(nums).encode("utf-8", "surrogatepass"), seed))
-    keys: NDArray[np.uint64] = xp.asarray(out, dtype=xp.uint64)
+    keys[batch.slow_rows] = xp.asarray(out, dtype=xp.uint64)
     return keys
+
+
+def _ascii_numbers_keys(fast: AsciiBytes, seed: int, keys: NDArray[np.uint64]) -> None:
+    """Fill ``keys`` for the rows of ``fast`` that contain numbers: xxh3 of their numbers
+    sorted (as strings, bytewise = code point order) and joined by ``\\x1f``."""
+    pa = _pa()
+    pc = import_optional("pyarrow.compute", "MinHash deduplication")
+    xp = _np()
+    xxh3 = _xxh().xxh3_64_intdigest
+    nums, counts = ascii_numbers(fast)
+    if not len(nums):
+        return
+    rows = xp.repeat(xp.arange(fast.n_rows, dtype=xp.int64), counts)
+    order = pc.sort_indices(
+        pa.table({"r": rows, "s": nums}), sort_keys=[("r", "ascending"), ("s", "ascending")]
+    )
+    has = counts > 0
+    list_offsets = xp.zeros(int(has.sum()) + 1, dtype=xp.int32)
+    xp.cumsum(counts[has], out=list_offsets[1:])
+    lists = pa.ListArray.from_arrays(pa.array(list_offsets), nums.take(order))
+    joined = pc.binary_join(lists, "\x1f")
+    bufs = joined.buffers()
+    data = memoryview(bufs[2]) if bufs[2] is not None else memoryview(b"")
+    offs = xp.frombuffer(bufs[1], dtype=xp.int32)[joined.offset : joined.offset + len(joined) + 1]
+    bounds = offs.tolist()
+    keys[has] = xp.fromiter(
+        (xxh3(data[bounds[i] : bounds[i + 1]], seed) for i in range(len(joined))),
+        dtype=xp.uint64,
+        count=len(joined),
+    )
 
 
 def band_keys(
@@ -302,17 +513,21 @@ def band_keys(
 
 
 def minhash_batch(
-    texts: Sequence[str], config: MinHashConfig
+    texts: TextBatch, config: MinHashConfig
 ) -> tuple[NDArray[np.uint32], NDArray[np.uint64]]:
-    """Signatures and band keys for a batch of texts (the ``map_batches`` step)."""
-    sig = signatures(texts, config)
-    numbers = numbers_keys(texts, config) if config.numbers_must_match else None
+    """Signatures and band keys for a batch of texts (the ``map_batches`` step); ``texts`` as
+    for :func:`shingle_hashes` (the batch is prepared once for both signatures and numbers)."""
+    if config.shingle == "char":
+        sig = signatures(texts, config)
+        numbers = numbers_keys(texts, config) if config.numbers_must_match else None
+        return sig, band_keys(sig, config, numbers)
+    batch = _prepare(texts)
+    sig = _signatures_of(*_shingle_hashes_of(batch, config), config)
+    numbers = _numbers_keys_of(batch, config) if config.numbers_must_match else None
     return sig, band_keys(sig, config, numbers)
 
 
-def band_key_rows(
-    uids: Sequence[str], texts: Sequence[str], config: MinHashConfig
-) -> dict[str, Any]:
+def band_key_rows(uids: Sequence[str], texts: TextBatch, config: MinHashConfig) -> dict[str, Any]:
     """Exploded LSH rows for a Ray ``map_batches`` step: ``{"band_key": uint64[m], "uid": [m]}``
     with one row per (text, band); group by ``band_key`` and apply :func:`bucket_pair_rows`."""
     xp = _np()
