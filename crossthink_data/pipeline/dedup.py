@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from crossthink_data.pipeline.schema import STATS_STAGE
-from crossthink_data.pipeline.shuffle import map_reduce, split_by
+from crossthink_data.pipeline.shuffle import map_reduce, run_reduces, split_by
 
 
 def _alive(block: Any, columns: list[str] | None = None) -> Any:
@@ -122,6 +122,30 @@ def exact_dedup_counted(
     return _decision(rids, kept), totals
 
 
+def exact_dedup_from_parts(
+    counts: list[tuple[int, int]], key_parts: list[list[Any]]
+) -> tuple[tuple[Any, list[str]], tuple[int, int]]:
+    """:func:`exact_dedup_counted` from key tables the map step already partitioned
+    (:func:`partition_keys`): only the reduces run."""
+    results = run_reduces(_exact_reduce, key_parts, {})
+    rids: list[int] = []
+    kept: list[str] = []
+    for r, k in results:
+        rids.extend(r)
+        kept.extend(k)
+    totals = (sum(a for a, _ in counts), sum(b for _, b in counts))
+    return _decision(rids, kept), totals
+
+
+def partition_keys(block: Any, num_parts: int, near: bool) -> tuple[Any, ...]:
+    """The shuffle-map side of both dedups for one fresh work block, run inside the map task
+    so the blocks need no extra passes: ``((alive, rejects) counts, *exact key parts,
+    *band key parts)`` (no band parts when ``near`` is off)."""
+    counts, exact_parts = _exact_map(block, num_parts)
+    band_parts = _near_map(block, num_parts)[1] if near else []
+    return (counts, *exact_parts, *band_parts)
+
+
 # ---------------------------------------------------------------------------- near
 
 
@@ -159,32 +183,50 @@ def _uh_column(t: Any) -> Any:
     return uid_hashes(t.column("uid").to_pylist())
 
 
-def _near_map(block: Any, num_parts: int, exact_rids: Any) -> tuple[Any, list[Any]]:
-    """Explode alive rows into ``(band key, uid hash)`` and partition by band key."""
+def _near_map(block: Any, num_parts: int, exact_rids: Any = None) -> tuple[Any, list[Any]]:
+    """Explode alive rows into ``(band key, uid hash, rid)`` and partition by band key (rows in
+    the sorted ``exact_rids`` are left out here, or by the reduce when they are not known
+    yet)."""
     import numpy as np
     import pyarrow as pa
 
     cols = ["uid", "_bands", "_rid", *(["_uh"] if "_uh" in block.column_names else [])]
     t = _not_in(_alive(block, cols), exact_rids)
     bands = t.column("_bands").combine_chunks()
-    empty = pa.table({"band": pa.array([], pa.uint64()), "uh": pa.array([], pa.uint64())})
+    empty = pa.table(
+        {
+            "band": pa.array([], pa.uint64()),
+            "uh": pa.array([], pa.uint64()),
+            "_rid": pa.array([], pa.uint64()),
+        }
+    )
     if t.num_rows == 0 or bands.null_count == len(bands):
         return None, [empty] * num_parts
     lengths = bands.value_lengths().to_numpy(zero_copy_only=False)
     flat = bands.flatten().to_numpy(zero_copy_only=False)
     uh = np.repeat(_uh_column(t), lengths)
-    exploded = pa.table({"band": pa.array(flat, pa.uint64()), "uh": pa.array(uh, pa.uint64())})
+    rid = np.repeat(t.column("_rid").to_numpy(zero_copy_only=False), lengths)
+    exploded = pa.table(
+        {
+            "band": pa.array(flat, pa.uint64()),
+            "uh": pa.array(uh, pa.uint64()),
+            "_rid": pa.array(rid, pa.uint64()),
+        }
+    )
     part = (flat % np.uint64(num_parts)).astype(np.int64)
     return None, split_by(exploded, part, num_parts)
 
 
-def _near_reduce(part: int, tables: list[Any], max_bucket: int) -> Any:
+def _near_reduce(part: int, tables: list[Any], max_bucket: int, exact_rids: Any = None) -> Any:
     """Candidate pairs ``(a, b)`` of uid hashes (``a < b``) from this partition's LSH buckets:
     all pairs for buckets up to ``max_bucket`` members, else a star on the smallest member plus
-    a chain (the rule of ``filters.minhash.bucket_pairs``), all in numpy."""
+    a chain (the rule of ``filters.minhash.bucket_pairs``), all in numpy. Rows whose rid is in
+    the sorted ``exact_rids`` (exact duplicates) take no part."""
     import numpy as np
 
     empty = np.zeros((0, 2), dtype=np.uint64)
+    if exact_rids is not None and len(exact_rids):
+        tables = [_not_in(t, exact_rids) for t in tables]
     tables = [t for t in tables if t.num_rows]
     if not tables:
         return empty
@@ -252,13 +294,13 @@ def _fetch_texts(
 
     from crossthink_data.pipeline.stages import dedup_text_column
 
-    cols = ["uid", "_rid", "question", "options"]
-    t = _alive(block, cols + (["_uh"] if "_uh" in block.column_names else []))
+    wanted_cols = ["uid", "_rid", "question", "options"]
+    t = _alive(block, wanted_cols + (["_uh"] if "_uh" in block.column_names else []))
     uh = _uh_column(t)
     # ``wanted`` is sorted (np.unique): a binary search, no hash table per block.
     pos = np.minimum(np.searchsorted(wanted, uh), max(len(wanted) - 1, 0))
     hit = (wanted[pos] == uh) if len(wanted) else np.zeros(len(uh), dtype=bool)
-    t = t.filter(pa.array(hit)).select(cols)
+    t = t.filter(pa.array(hit)).select(wanted_cols)
     texts = dedup_text_column(t)
     cols: dict[str, Any] = {
         "uid": t.column("uid"),
@@ -268,7 +310,7 @@ def _fetch_texts(
     if mode == "estimate":
         from crossthink_data.filters.minhash import signatures
 
-        sig = signatures(texts.to_pylist(), cfg)  # TEMP list
+        sig = signatures(texts, cfg)
         flat = pa.array(sig.reshape(-1), pa.uint32())
         cols["sig"] = pa.FixedSizeListArray.from_arrays(flat, cfg.num_perm)
     else:
@@ -355,7 +397,11 @@ def _tick(stats: dict[str, Any], name: str) -> None:
 
 
 def near_dedup(
-    block_refs: list[Any], num_parts: int, exact_rids: Any, settings: Any
+    block_refs: list[Any],
+    num_parts: int,
+    exact_rids: Any,
+    settings: Any,
+    band_parts: list[list[Any]] | None = None,
 ) -> tuple[tuple[Any, list[str]], dict[str, Any]]:
     """Decision of near dedup plus counters ``{candidate_pairs, verified_pairs}``.
 
@@ -372,14 +418,23 @@ def near_dedup(
     cfg = settings.minhash_config()
     _tick({}, "")
     exact_ref = ray.put(exact_rids)
-    _, results = map_reduce(
-        block_refs,
-        _near_map,
-        _near_reduce,
-        num_parts,
-        map_kwargs={"exact_rids": exact_ref},
-        reduce_kwargs={"max_bucket": cfg.max_bucket},
-    )
+    if band_parts is not None:
+        # The map step already exploded and partitioned the band keys (see
+        # :func:`partition_keys`); the reduces leave the exact duplicates out.
+        results = run_reduces(
+            _near_reduce,
+            band_parts,
+            {"max_bucket": cfg.max_bucket, "exact_rids": exact_ref},
+        )
+    else:
+        _, results = map_reduce(
+            block_refs,
+            _near_map,
+            _near_reduce,
+            num_parts,
+            map_kwargs={"exact_rids": exact_ref},
+            reduce_kwargs={"max_bucket": cfg.max_bucket},
+        )
     pairs = unique_pairs(np.concatenate(results)) if results else np.zeros((0, 2), np.uint64)
     stats: dict[str, Any] = {
         "candidate_pairs": len(pairs),

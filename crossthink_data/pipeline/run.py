@@ -5,17 +5,19 @@ Plan (one Ray Data pass per row-local step, narrow map/reduce for the global one
 1. Resolve every source and call ``Source.read`` (which checks required columns and probes
    local files) for all specs *before* any work starts, so a schema error or unreadable file
    fails fast with the source, column or file named.
-2. ``map_source_block`` (one Ray task per read block, over ``map_source_batch`` slices):
-   upstream rows -> canonical rows, rejects, verifiability, exact key, MinHash band keys, row
-   digest. The work blocks stay in the object store (spilling to disk) until the end.
-3. Exact dedup and near dedup (:mod:`.dedup`): narrow key tables hash-partitioned over Ray
-   tasks; only the decisions (dropped row ids) reach the driver, then ``ray.put``.
+2. ``map_and_partition`` (one Ray task per read block group, id range of a generator, or
+   slice of in-memory rows; over ``map_source_batch`` slices): upstream rows -> canonical
+   rows, rejects, verifiability, exact key, MinHash band keys, row digest; then, on the fresh
+   block, the shuffle-map side of both dedups (narrow key tables split by partition). The
+   work blocks stay in the object store (spilling to disk) until the end.
+3. Exact dedup and near dedup (:mod:`.dedup`): one reduce task per partition of the key
+   tables; only the decisions (dropped row ids) reach the driver, then ``ray.put``.
 4. One pass of plain Ray tasks over the same blocks (:mod:`.io`): apply the broadcast
    decisions and the decontamination index (built once on the driver, ``ray.put``) per block
    (:func:`.stages.apply_decisions`), split records by uid range and rejects by hash; one
    reduce task per part sorts and writes it; per-block counts are summed into the manifest.
-   No second materialization: the work blocks are read three times (exact, near, final) but
-   stored once. Model-based stages (GPU actors, see :class:`.stages.ActorStage`) would be a
+   No second materialization: the work blocks are stored once and read twice after the map
+   (candidate fetch for near dedup, final pass). Model-based stages (GPU actors, see :class:`.stages.ActorStage`) would be a
    Ray Data ``map_batches(..., num_gpus=)`` pass before this one.
 """
 
@@ -35,7 +37,7 @@ from crossthink_data.pipeline import dedup, io, manifest
 from crossthink_data.pipeline.config import CurationConfig
 from crossthink_data.pipeline.hashing import HASH_VERSION, combine
 from crossthink_data.pipeline.runtime import RuntimeInfo, ray_session
-from crossthink_data.pipeline.stages import MapSettings, map_source_block
+from crossthink_data.pipeline.stages import MapSettings, map_and_partition
 
 log = logging.getLogger("crossthink_data.pipeline")
 
@@ -165,8 +167,9 @@ def _run(
     # streaming executor ramps a map operator up slowly and splits each block into a full
     # batch plus a remainder). Each task returns its work table and its row count; a raw
     # block is freed as soon as its task is done.
+    near_on = bool(config.dedup.near)
     try:
-        task = ray.remote(map_source_block).options(num_returns=2)
+        task = ray.remote(map_and_partition).options(num_returns=2 + parts * (2 if near_on else 1))
         settings_ref = ray.put(settings)
         # Submitted as each read streams its blocks: mapping (and the workers' imports)
         # overlaps with the reads still starting; submission order never affects the output.
@@ -177,12 +180,14 @@ def _run(
                 spec=spec,
                 settings=settings_ref,
                 batch_size=config.runtime.batch_size,
+                num_parts=parts,
+                near=near_on,
             )
             for spec, source, ds in datasets
             for group in _groups(spec, source, ds, config.runtime.batch_size)
         ]
         refs = [o[0] for o in outs]
-        ray.get([o[1] for o in outs])
+        counts = ray.get([o[1] for o in outs])
     except Exception as exc:
         bad = locate_bad_input([spec for spec, _ in specs])
         if bad is None:
@@ -192,20 +197,26 @@ def _run(
         raise SourceReadError(bad) from exc
     clock.step("map", f"{len(refs)} blocks")
 
-    # 3. exact dedup
+    # 3. exact dedup: the map tasks already partitioned the keys, only the reduces run
+    key_parts = [[o[2 + p] for o in outs] for p in range(parts)]
+    band_parts = [[o[2 + parts + p] for o in outs] for p in range(parts)] if near_on else None
     if config.dedup.exact:
-        exact, (alive_rows, map_rejects) = dedup.exact_dedup_counted(refs, parts)
+        exact, (alive_rows, map_rejects) = dedup.exact_dedup_from_parts(counts, key_parts)
     else:
         exact = dedup.empty_decision()
-        alive_rows, map_rejects = _count_rows(refs)
+        alive_rows, map_rejects = sum(a for a, _ in counts), sum(r for _, r in counts)
+    del key_parts
     clock.step("exact_dedup", f"{len(exact[0])} duplicates")
 
     # 4. near dedup
     near_stats: dict[str, Any] = {}
     if config.dedup.near:
-        near, near_stats = dedup.near_dedup(refs, parts, exact[0], config.dedup)
+        near, near_stats = dedup.near_dedup(
+            refs, parts, exact[0], config.dedup, band_parts=band_parts
+        )
     else:
         near = dedup.empty_decision()
+    del band_parts
     clock.step("near_dedup", f"{len(near[0])} near-duplicates, {near_stats}")
 
     # 5+6. one pass of plain Ray tasks over the materialized blocks: apply the dedup and
@@ -363,15 +374,6 @@ def locate_bad_input(specs: list[Any]) -> str | None:
             except Exception as err:
                 return f"source {spec.label!r}: cannot read {path}: {err}"
     return None
-
-
-def _count_rows(refs: list[Any]) -> tuple[int, int]:
-    """(alive rows, reject rows): tiny Ray tasks; decide the number of output parts, which
-    therefore depends on the content only."""
-    ray = import_optional("ray", "curation")
-    count = ray.remote(dedup.count_block)
-    got = ray.get([count.remote(r) for r in refs])
-    return sum(a for a, _ in got), sum(r for _, r in got)
 
 
 def _write(

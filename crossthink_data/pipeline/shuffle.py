@@ -88,6 +88,21 @@ def map_reduce_refs(
     return summaries, reduces
 
 
+def run_reduces(
+    reduce_fn: Callable[..., Any], part_refs: Sequence[Sequence[Any]], kwargs: dict[str, Any]
+) -> list[Any]:
+    """``reduce_fn(part, [tables], **kwargs)`` for each partition's table refs (already
+    partitioned by earlier tasks); results in partition order."""
+    import ray
+
+    reduce_remote = _remote("reduce")
+    return list(
+        ray.get(
+            [reduce_remote.remote(reduce_fn, p, kwargs, *refs) for p, refs in enumerate(part_refs)]
+        )
+    )
+
+
 def split_by(table: Any, part: Any, num_parts: int) -> list[Any]:
     """Split ``table`` by the integer partition array ``part`` (numpy) into ``num_parts``."""
     import numpy as np

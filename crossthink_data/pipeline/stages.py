@@ -109,32 +109,11 @@ def _concat_work(parts: list[dict[str, list[Any]] | Any]) -> Any:
     return pa.concat_tables(tables)
 
 
-def exact_key_from_text(template: object, text: str) -> bytes:
-    """``filters.exact.exact_key`` (as bytes) from an already computed ``dedup_text``, so the
-    text is normalised once per row for both dedup keys (a test pins the equivalence)."""
-    import hashlib
-
-    h = hashlib.blake2b(digest_size=16)
-    h.update((template if isinstance(template, str) else "").encode())
-    h.update(b"\x00")
-    h.update(text.encode("utf-8", "surrogatepass"))
-    return h.digest()
-
-
 def dedup_text_column(table: Any) -> Any:
     """``filters.exact.dedup_text`` of every row of ``table`` (question + options), as a
     pyarrow string array (vectorised in the filters module)."""
-    try:
-        from crossthink_data.filters.exact import dedup_texts
-    except ImportError:  # TEMP until the vectorised version lands
-        import pyarrow as pa
+    from crossthink_data.filters.exact import dedup_texts
 
-        from crossthink_data.filters.exact import dedup_text
-
-        return pa.array(
-            [dedup_text(r) for r in table.select(["question", "options"]).to_pylist()],
-            pa.string(),
-        )
     return dedup_texts(table.column("question"), table.column("options"))
 
 
@@ -145,20 +124,13 @@ def key_columns(alive: Any, minhash: Any | None) -> dict[str, Any]:
     import numpy as np
     import pyarrow as pa
 
+    from crossthink_data.filters.exact import exact_key_halves
     from crossthink_data.pipeline.dedup import uid_hashes
     from crossthink_data.pipeline.hashing import table_digests
 
     n = alive.num_rows
     texts = dedup_text_column(alive)
-    xk1 = np.zeros(n, dtype=np.uint64)
-    xk2 = np.zeros(n, dtype=np.uint64)
-    if n:
-        keys = b"".join(
-            exact_key_from_text(t, x)
-            for t, x in zip(alive.column("template").to_pylist(), texts.to_pylist(), strict=True)
-        )
-        halves = np.frombuffer(keys, dtype=">u8").reshape(n, 2).astype(np.uint64)
-        xk1, xk2 = halves[:, 0].copy(), halves[:, 1].copy()
+    xk1, xk2 = exact_key_halves(alive.column("template"), texts)
     out: dict[str, Any] = {
         "_xk1": xk1,
         "_xk2": xk2,
@@ -169,7 +141,7 @@ def key_columns(alive: Any, minhash: Any | None) -> dict[str, Any]:
     if minhash is not None and n:
         from crossthink_data.filters.minhash import minhash_batch
 
-        _, bands = minhash_batch(texts.to_pylist(), minhash)  # TEMP list
+        _, bands = minhash_batch(texts, minhash)
         flat = pa.array(np.ascontiguousarray(bands).reshape(-1), pa.uint64())
         offsets = pa.array(np.arange(0, n * bands.shape[1] + 1, bands.shape[1], dtype=np.int32))
         out["_bands"] = pa.ListArray.from_arrays(offsets, flat)
@@ -299,6 +271,26 @@ def map_source_block(
     ]
     table = _concat_work(outs)
     return table, table.num_rows
+
+
+def map_and_partition(
+    *blocks: Any,
+    source_name: str,
+    spec: Any,
+    settings: Any,
+    batch_size: int,
+    num_parts: int,
+    near: bool,
+) -> tuple[Any, ...]:
+    """The map task: :func:`map_source_block`, then the shuffle-map side of exact and near
+    dedup on the fresh block (``dedup.partition_keys``). Returns ``(work table, counts,
+    *exact key parts, *band key parts)``."""
+    from crossthink_data.pipeline.dedup import partition_keys
+
+    table, _ = map_source_block(
+        *blocks, source_name=source_name, spec=spec, settings=settings, batch_size=batch_size
+    )
+    return (table, *partition_keys(table, num_parts, near))
 
 
 # --------------------------------------------------------------------------------------

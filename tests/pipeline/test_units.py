@@ -11,14 +11,13 @@ from hypothesis import strategies as st
 pa = pytest.importorskip("pyarrow")
 np = pytest.importorskip("numpy")
 
-from crossthink_data.filters.exact import dedup_text, exact_key  # noqa: E402
 from crossthink_data.filters.minhash import resolve_duplicates  # noqa: E402
 from crossthink_data.pipeline.config import CurationConfig, CurationConfigError, load_config  # noqa: E402
 from crossthink_data.pipeline.dedup import components  # noqa: E402
 from crossthink_data.pipeline.hashing import content_hash, unit_interval  # noqa: E402
 from crossthink_data.pipeline.schema import work_schema  # noqa: E402
 from crossthink_data.pipeline.shuffle import split_by, uid_range_part  # noqa: E402
-from crossthink_data.pipeline.stages import apply_decisions, exact_key_from_text  # noqa: E402
+from crossthink_data.pipeline.stages import apply_decisions  # noqa: E402
 from crossthink_data.records import arrow_schema, build_prompt, make_uid  # noqa: E402
 
 
@@ -58,18 +57,6 @@ def test_content_hash_sees_content() -> None:
     t1 = pa.Table.from_pylist(rows, schema=arrow_schema())
     rows[1] = {**rows[1], "answer": "y"}
     assert content_hash(t1) != content_hash(pa.Table.from_pylist(rows, schema=arrow_schema()))
-
-
-@given(
-    st.text(max_size=30),
-    st.sampled_from(["mcq", "open", None]),
-    st.none() | st.lists(st.text(max_size=5), max_size=3),
-)
-def test_exact_key_from_text_matches_filters(
-    q: str, template: str | None, options: list[str] | None
-) -> None:
-    row = {"question": q, "template": template, "options": options}
-    assert exact_key_from_text(template, dedup_text(row)).hex() == exact_key(row)
 
 
 @given(
