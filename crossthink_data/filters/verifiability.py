@@ -46,6 +46,11 @@ _OPTION_TRAILING = re.compile(r"[\s.;,]+$")
 
 
 def _norm_option(text: str) -> str:
+    if text.isascii():
+        # NFKC is the identity and casefold is lower() on ASCII; str.split() and the regex
+        # ``\s`` agree on ASCII whitespace; the text is then single-spaced and stripped, so
+        # the trailing-punctuation regex reduces to rstrip.
+        return " ".join(text.lower().split()).rstrip(" .;,")
     return _OPTION_TRAILING.sub("", normalize_question(text))
 
 
@@ -206,15 +211,25 @@ class VerifiabilityFilter(Filter):
     def check(self, row: Row) -> str | None:
         if not isinstance(row, dict):
             return "invalid_row"
-        values: dict[str, str] = {}
-        for name in REQUIRED_TEXT_FIELDS:
-            value, reason = _text_field(row, name)
-            if reason is not None:
-                return reason
-            assert value is not None
-            values[name] = value
-        template, verifier = values["template"], values["verifier"]
-        question, answer = values["question"], values["answer"]
+        question, answer = row.get("question"), row.get("answer")
+        template, verifier = row.get("template"), row.get("verifier")
+        # Fast path: the four fields are non-blank strings (nearly every row); otherwise the
+        # first bad field in REQUIRED_TEXT_FIELDS order names the reason.
+        if not (
+            type(question) is str
+            and type(answer) is str
+            and type(template) is str
+            and type(verifier) is str
+            and question.strip()
+            and answer.strip()
+            and template.strip()
+            and verifier.strip()
+        ):
+            for name in REQUIRED_TEXT_FIELDS:
+                reason = _text_field(row, name)[1]
+                if reason is not None:
+                    return reason
+        assert isinstance(question, str) and isinstance(answer, str)
         if template not in TEMPLATES:
             return "invalid_template"
         if verifier not in VERIFIERS:

@@ -209,3 +209,14 @@ def test_math_reason_matches_slow_path(answer: str) -> None:
     from crossthink_data.filters.verifiability import math_answer_reason
 
     assert math_answer_reason(answer) == _slow_reason(answer)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_ascii_option_normalisation_matches_the_general_rule(text: str) -> None:
+    import re
+
+    from crossthink_data.filters.verifiability import _norm_option
+    from crossthink_data.records import normalize_question
+
+    assert _norm_option(text) == re.sub(r"[\s.;,]+$", "", normalize_question(text))
