@@ -287,34 +287,40 @@ def _fetch_texts(
     block: Any, num_parts: int, wanted: Any, cfg: Any = None, mode: str = "exact"
 ) -> tuple[Any, list[Any]]:
     """Candidate rows of one block: ``(uid, _rid, text)``; with ``mode="estimate"`` their
-    MinHash signatures instead of the text (recomputed here, in parallel, for candidates only,
-    so the work table never carries signatures)."""
+    MinHash signatures instead of the text (the ``_sig`` the map step stored, or recomputed
+    here for candidates only when the block has none)."""
     import numpy as np
     import pyarrow as pa
 
     from crossthink_data.pipeline.stages import dedup_text_column
 
-    wanted_cols = ["uid", "_rid", "question", "options"]
+    stored = mode == "estimate" and "_sig" in block.column_names
+    wanted_cols = ["uid", "_rid", *(["_sig"] if stored else ["question", "options"])]
     t = _alive(block, wanted_cols + (["_uh"] if "_uh" in block.column_names else []))
     uh = _uh_column(t)
     # ``wanted`` is sorted (np.unique): a binary search, no hash table per block.
     pos = np.minimum(np.searchsorted(wanted, uh), max(len(wanted) - 1, 0))
     hit = (wanted[pos] == uh) if len(wanted) else np.zeros(len(uh), dtype=bool)
     t = t.filter(pa.array(hit)).select(wanted_cols)
-    texts = dedup_text_column(t)
     cols: dict[str, Any] = {
         "uid": t.column("uid"),
         "_rid": t.column("_rid"),
         "uh": pa.array(uh[hit], pa.uint64()),
     }
-    if mode == "estimate":
+    if stored:  # the map step kept the signatures
+        sig_list = t.column("_sig").combine_chunks()
+        flat = sig_list.flatten()
+        if len(sig_list) and len(flat) != len(sig_list) * cfg.num_perm:
+            raise RuntimeError("near dedup: stored signatures do not match num_perm")
+        cols["sig"] = pa.FixedSizeListArray.from_arrays(flat, cfg.num_perm)
+    elif mode == "estimate":
         from crossthink_data.filters.minhash import signatures
 
-        sig = signatures(texts, cfg)
+        sig = signatures(dedup_text_column(t), cfg)
         flat = pa.array(sig.reshape(-1), pa.uint32())
         cols["sig"] = pa.FixedSizeListArray.from_arrays(flat, cfg.num_perm)
     else:
-        cols["text"] = texts
+        cols["text"] = dedup_text_column(t)
     return pa.table(cols), [pa.table({"x": pa.array([], pa.int8())})] * num_parts
 
 

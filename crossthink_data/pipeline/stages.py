@@ -121,7 +121,6 @@ def key_columns(alive: Any, minhash: Any | None) -> dict[str, Any]:
     """Exact key halves, LSH band keys and the ``(uid, digest)`` identity of the alive rows
     of a canonical table, column-wise: the normalised text is computed once (vectorised) and
     feeds both dedup keys."""
-    import numpy as np
     import pyarrow as pa
 
     from crossthink_data.filters.exact import exact_key_halves
@@ -141,13 +140,26 @@ def key_columns(alive: Any, minhash: Any | None) -> dict[str, Any]:
     if minhash is not None and n:
         from crossthink_data.filters.minhash import minhash_batch
 
-        _, bands = minhash_batch(texts, minhash)
-        flat = pa.array(np.ascontiguousarray(bands).reshape(-1), pa.uint64())
-        offsets = pa.array(np.arange(0, n * bands.shape[1] + 1, bands.shape[1], dtype=np.int32))
-        out["_bands"] = pa.ListArray.from_arrays(offsets, flat)
+        sig, bands = minhash_batch(texts, minhash)
+        # Signatures are kept for the candidate rows' pair verification (near dedup fetches
+        # them instead of recomputing); bands feed the LSH buckets.
+        out["_bands"] = _list_column(bands, pa.uint64())
+        out["_sig"] = _list_column(sig, pa.uint32())
     else:
         out["_bands"] = pa.nulls(n, pa.list_(pa.uint64()))
+        out["_sig"] = pa.nulls(n, pa.list_(pa.uint32()))
     return out
+
+
+def _list_column(matrix: Any, value_type: Any) -> Any:
+    """A 2-d numpy array as an Arrow list column (one list per row, no copy of the rows)."""
+    import numpy as np
+    import pyarrow as pa
+
+    n, width = matrix.shape
+    flat = pa.array(np.ascontiguousarray(matrix).reshape(-1), value_type)
+    offsets = pa.array(np.arange(0, n * width + 1, width, dtype=np.int32))
+    return pa.ListArray.from_arrays(offsets, flat)
 
 
 # --------------------------------------------------------------------------------------
