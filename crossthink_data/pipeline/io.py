@@ -130,9 +130,9 @@ def final_map(
     group_cols = ["source", "domain", "template", "verifier"]
     alive_counts: Counter[tuple[Any, ...]] = Counter()
     if alive.num_rows:
-        g = alive.select(group_cols).group_by(group_cols).aggregate([([], "count_all")])
-        for row in g.to_pylist():
-            alive_counts[tuple(row[c] for c in group_cols)] += int(row["count_all"])
+        # A Counter over the four narrow columns: Arrow's group_by would import pandas in
+        # every worker (~0.4 s each) for a few thousand rows.
+        alive_counts.update(zip(*(alive.column(c).to_pylist() for c in group_cols), strict=True))
     rec_split = split_by(
         alive, uid_range_part(alive.column("uid").to_pylist(), record_parts), record_parts
     )
