@@ -119,10 +119,21 @@ def run_curation(
     needs_data = any(
         not source.generated and (spec.hub_id or spec.data_files) for spec, source in specs
     )
-    with ray_session(ray_address, num_cpus, warm_data=needs_data) as info:
+    prepared: dict[str, Any] = {}
+
+    def prepare() -> None:
+        """Driver set-up that needs no Ray: runs while Ray starts (see ``ray_session``)."""
+        import numpy  # noqa: F401  (the driver's dedup steps)
+        import pyarrow  # noqa: F401
+
+        from crossthink_data.pipeline import shuffle, stages  # noqa: F401
+
+        prepared["index"] = _build_decontam(config)
+
+    with ray_session(ray_address, num_cpus, warm_data=needs_data, prepare=prepare) as info:
         clock.step("ray_init", f"Ray at {info.address} ({info.num_cpus} CPUs)")
         if not needs_data:
-            return _run(config, specs, out, info, clock)
+            return _run(config, specs, out, info, clock, prepared["index"])
         ray = import_optional("ray", "curation")
         ctx = ray.data.DataContext.get_current()
         saved = (ctx.target_min_block_size, ctx.enable_progress_bars, ctx.enable_auto_log_stats)
@@ -130,7 +141,7 @@ def run_curation(
         ctx.enable_progress_bars = config.runtime.progress_bars and not quiet
         ctx.enable_auto_log_stats = False
         try:
-            return _run(config, specs, out, info, clock)
+            return _run(config, specs, out, info, clock, prepared["index"])
         finally:
             ctx.target_min_block_size, ctx.enable_progress_bars, ctx.enable_auto_log_stats = saved
 
@@ -141,6 +152,7 @@ def _run(
     out: Path,
     info: RuntimeInfo,
     clock: _Clock,
+    index: Any,
 ) -> dict[str, Any]:
     ray = import_optional("ray", "curation")
     parts = config.runtime.num_partitions or max(2, info.num_cpus)
@@ -148,7 +160,7 @@ def _run(
     # 1. read every source (schema/file checks) before any work; generators read nothing,
     # embedded samples are rows already in memory, everything else is a Ray Data read.
     datasets = [(spec, source, _plan_read(spec, source, ray)) for spec, source in specs]
-    index = _build_decontam(config)
+    # the decontamination index was built while Ray started
     clock.step(
         "plan",
         f"{len(datasets)} sources checked"

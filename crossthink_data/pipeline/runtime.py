@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -53,15 +53,17 @@ def _import_ray_data() -> None:
         pass
 
 
-def _noop() -> None:
-    pass
-
-
 @contextmanager
 def ray_session(
-    address: str | None = None, num_cpus: int | None = None, *, warm_data: bool = True
+    address: str | None = None,
+    num_cpus: int | None = None,
+    *,
+    warm_data: bool = True,
+    prepare: Callable[[], None] | None = None,
 ) -> Iterator[RuntimeInfo]:
-    """Connect or start Ray (see module doc); ``warm_data`` imports ``ray.data`` meanwhile."""
+    """Connect or start Ray (see module doc). Starting Ray mostly waits on the processes it
+    spawns, so meanwhile a thread imports ``ray.data`` (``warm_data``) and runs ``prepare``
+    (the caller's own set-up); an error from ``prepare`` is raised once Ray is up."""
     ray = import_optional("ray", "curation")
     requested = address or os.environ.get("RAY_ADDRESS") or None
     started = False
@@ -71,11 +73,24 @@ def ray_session(
             raise CurationRuntimeError(
                 f"this process is already connected to Ray at {current}; cannot use {requested}"
             )
+        if prepare is not None:
+            prepare()
     else:
         kwargs: dict[str, Any] = {"logging_level": "WARNING", "log_to_driver": True}
         # Importing ray.data (~1.5 s of CPU) overlaps with ray.init, which mostly waits for
         # the GCS/raylet/worker processes it spawns.
-        warm = threading.Thread(target=_import_ray_data if warm_data else _noop, daemon=True)
+        failed: list[BaseException] = []
+
+        def _warm() -> None:
+            if warm_data:
+                _import_ray_data()
+            if prepare is not None:
+                try:
+                    prepare()
+                except BaseException as exc:  # re-raised on the main thread
+                    failed.append(exc)
+
+        warm = threading.Thread(target=_warm, daemon=True)
         warm.start()
         try:
             if requested:
@@ -93,6 +108,10 @@ def ray_session(
             raise CurationRuntimeError(f"cannot start/connect Ray ({where}): {exc}") from exc
         finally:
             warm.join()
+        if failed:
+            if started:
+                ray.shutdown()
+            raise failed[0]
     info = RuntimeInfo(
         address=ray.get_runtime_context().gcs_address,
         started_here=started,
