@@ -84,6 +84,7 @@ class ProceduralSource(Source):
     upstream = "generated"
     default_templates = ("mcq", "open")
     required_columns = ("id",)
+    generated = True
 
     def row_count(self, spec: SourceSpec) -> int:
         n = spec.rows if spec.rows is not None else DEFAULT_ROWS

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from crossthink_data.sources.procedural.rng import Draws
+from crossthink_data.sources.procedural.rng import FLOOR, Draws
 from crossthink_data.sources.procedural.tables import NAMES
 
 _GROUP = re.compile(r"\[([^\[\]]*)\]")
@@ -44,11 +44,18 @@ class Phrase:
         chunks.append(tuple(c + text[pos:] for c in cur))
         self._chunks = tuple(chunks)
 
-    def __call__(self, d: Draws, **fields: object) -> str:
+    def render(self, d: Draws) -> str:
+        """The text with one alternative per group picked, before ``{field}`` filling."""
         below = d.below
-        out = "".join([ch[below(len(ch))] if len(ch) > 1 else ch[0] for ch in self._chunks])
+        out = ""
+        for ch in self._chunks:
+            out += ch[below(len(ch))] if len(ch) > 1 else ch[0]
         if "  " in out or out[:1] == " " or out[-1:] == " ":  # an empty alternative
             out = " ".join(out.split())
+        return out
+
+    def __call__(self, d: Draws, **fields: object) -> str:
+        out = self.render(d)
         return out.format_map(fields) if fields else out
 
 
@@ -151,9 +158,91 @@ _SUBJECT_LEADS: dict[str, str] = {
 }
 
 
+def _lead_fills_only_n(group: tuple[Phrase, ...]) -> bool:
+    """True when ``{n}`` is the only brace use, so ``replace`` equals ``format_map``."""
+    return all(
+        "{" not in alt.replace("{n}", "") and "}" not in alt.replace("{n}", "")
+        for phrase in group
+        for chunk in phrase._chunks
+        for alt in chunk
+    )
+
+
+# (alternatives, their count, flags) of one drawn chunk; flag 1: the text may need the space
+# clean-up (empty, double space or a space at either end), 2: it holds a brace.
+_Chunk = tuple[tuple[str, ...], int, tuple[int, ...]]
+# a lead-in phrase: its first drawn chunk, its second (or None) and the phrase for other shapes
+_LeadPlan = tuple[_Chunk | None, _Chunk | None, Phrase]
+
+
+def _flags(alt: str) -> int:
+    risky = not alt or "  " in alt or alt[0] == " " or alt[-1] == " "
+    return (1 if risky else 0) | (2 if "{" in alt or "}" in alt else 0)
+
+
+def _plan(phrase: Phrase) -> _LeadPlan:
+    """Fast-path plan for phrases made of one or two drawn chunks (all lead-ins today)."""
+    chunks = phrase._chunks
+    if 1 <= len(chunks) <= 2 and all(len(ch) > 1 for ch in chunks):
+        plans = [(ch, len(ch), tuple(_flags(a) for a in ch)) for ch in chunks]
+        return plans[0], (plans[1] if len(plans) > 1 else None), phrase
+    return None, None, phrase
+
+
+# subject -> its lead-in phrases, resolved once (the hot path is one dict lookup).
+_LEADS_BY_SUBJECT: dict[str, tuple[Phrase, ...]] = {
+    subject: _LEADS[group] for subject, group in _SUBJECT_LEADS.items() if _LEADS.get(group)
+}
+if not all(_lead_fills_only_n(g) for g in _LEADS_BY_SUBJECT.values()):  # pragma: no cover
+    raise AssertionError("lead-in phrases may only use the {n} field")
+_LEAD_PLANS: dict[str, tuple[tuple[_LeadPlan, ...], int]] = {
+    subject: (tuple(_plan(p) for p in group), len(group))
+    for subject, group in _LEADS_BY_SUBJECT.items()
+}
+_N_NAMES = len(NAMES)
+_FLOOR = FLOOR
+
+
 def lead_in(d: Draws, subject: str) -> str:
-    """A short scene sentence for ``subject`` (empty for unknown subjects)."""
-    group = _LEADS.get(_SUBJECT_LEADS.get(subject, ""), ())
-    if not group:
+    """A short scene sentence for ``subject`` (empty for unknown subjects).
+
+    Same draws and text as ``pick(d, group, n=<name>)``: the name is drawn first, then the
+    phrase, then its groups; ``{n}`` is the only field, so it is filled by ``replace``. The
+    draws are written out on the stream value (as ``Draws.below`` does them), and the space
+    clean-up and the fill only run when a picked alternative needs them.
+    """
+    plan = _LEAD_PLANS.get(subject)
+    if plan is None:
         return ""
-    return pick(d, group, n=NAMES[d.below(len(NAMES))])
+    plans, n_group = plan
+    h = d._h
+    if h < _FLOOR:
+        h = d._extend(h)
+    name = NAMES[h % _N_NAMES]
+    h //= _N_NAMES
+    if h < _FLOOR:
+        h = d._extend(h)
+    first, second, phrase = plans[h % n_group]
+    h //= n_group
+    if first is None:  # a shape without a fast plan
+        d._h = h
+        return phrase.render(d).replace("{n}", name)
+    alts, n, flags = first
+    if h < _FLOOR:
+        h = d._extend(h)
+    i = h % n
+    h //= n
+    out = alts[i]
+    flag = flags[i]
+    if second is not None:
+        alts, n, flags = second
+        if h < _FLOOR:
+            h = d._extend(h)
+        i = h % n
+        h //= n
+        out += alts[i]
+        flag |= flags[i]
+    d._h = h
+    if flag & 1 and ("  " in out or out[:1] == " " or out[-1:] == " "):
+        out = " ".join(out.split())
+    return out.replace("{n}", name) if flag & 2 else out
