@@ -116,7 +116,7 @@ def test_draw_stream_matches_reference_algorithm_across_refills() -> None:
 
 def test_non_int_seed_does_not_share_the_int_cache() -> None:
     # a bool formats as "True" in the key, so it must not reuse the state of seed 1
-    assert Draws(True, 3).below(2**31) == _reference_below(True, 3, [2**31])[0]  # type: ignore[arg-type]
+    assert Draws(True, 3).below(2**31) == _reference_below(True, 3, [2**31])[0]
     assert Draws(1, 3).below(2**31) == _reference_below(1, 3, [2**31])[0]
 
 
@@ -133,3 +133,32 @@ def test_lead_in_equals_generic_pick_everywhere() -> None:
             assert got == pick(ref_d, group, n=name)
             assert fast_d.below(1 << 30) == ref_d.below(1 << 30)  # same draws consumed
     assert lead_in(Draws(0, 0), "no such subject") == ""
+
+
+def test_uid_fallback_for_text_that_is_not_clean(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crossthink_data.sources.procedural import fast
+
+    texts = ["Tab\there?", "  Lead space", "Double  space", "Caf\u00e9 \u212a", "x\x1fy", "End "]
+    opts = ["Paris", " Rome", "B\u00e9rn", "a\tb"]
+
+    def open_fn(d: Draws) -> tuple[str, str, str]:
+        return texts[d.below(len(texts))], "a", "no lead subject"
+
+    def mcq_fn(d: Draws) -> tuple[str, str, list[str], str]:
+        return texts[d.below(len(texts))], "Oslo", opts[: 1 + d.below(4)], "no lead subject"
+
+    def table(kinds: tuple[str, ...], seed: int, source: str) -> tuple[fast._Entry, ...]:
+        rec = dict.fromkeys(("uid", "source", "options"))
+        return (
+            (open_fn, False, "", "", rec.copy),
+            (mcq_fn, True, "", "", rec.copy),
+        )
+
+    monkeypatch.setattr(fast, "_fast_table", table)
+    recs = fast.fast_records("s", 0, range(300), ("math",))
+    seen = set()
+    for rec in recs:
+        template = "open" if rec["options"] is None else "mcq"
+        seen.add((template, rec["question"]))
+        assert rec["uid"] == make_uid(f"s:{template}", rec["question"], rec["options"])
+    assert len(seen) >= 2 * len(texts)  # (lstrip of the empty lead-in adds variants)

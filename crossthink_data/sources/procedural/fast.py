@@ -1,20 +1,23 @@
 """Fast record building for generated items (the procedural hot path).
 
-Generated text is clean by construction (ASCII, single spaces, no surrounding whitespace,
-answers without a trailing period), so the template builders' cleaning and the uid's
-Unicode normalisation reduce to ``lower()`` plus a whitespace collapse (``str.split`` and
-the regex ``\\s`` agree on what whitespace is). Anything that is
-not ASCII falls back to :func:`records.normalize_question`. The uid hash starts from a
-per-(source, template) BLAKE2b state copied per row.
+The uid text is ``records.normalize_question`` of each part: on ASCII that is ``lower()``
+plus a whitespace collapse (``str.split`` and the regex ``\\s`` agree on what whitespace
+is), and the collapse is a no-op when the text is printable (no tab, newline or other
+control whitespace), has no double space and nothing to strip (``t.strip() is t``: CPython
+returns the same object only when nothing was removed; otherwise the exact slow path runs).
+Generated text passes, so the uid hashes ``lower()`` of the parts; anything else (including
+non-ASCII) falls back to :func:`_norm`. The uid hash starts from a per-(source, template)
+BLAKE2b state copied per row.
 
-:func:`fast_records` also inlines :func:`generator.generate` (same draws in the same order,
-no ``Item`` in between) and takes per-generator constants (metadata text, domain, verifier)
-from a table prepared once per ``(kinds, seed)``. The cyclic garbage collector is paused
-while a batch is built: the rows are acyclic, and collections triggered by the many new
-containers were a large share of the time. Tests pin ``fast_records`` to the reference path
+:func:`fast_records` inlines :func:`generator.generate` (same draws in the same order, no
+``Item`` in between; a few draws written out on the stream value, see ``Draws._extend``)
+and copies a per-generator record holding the constant columns, from a table prepared once
+per ``(kinds, seed, source)``. The cyclic garbage collector is paused while a batch is
+built: the rows hold no cycles, and collections triggered by the many new containers cost
+several microseconds a row. Tests pin ``fast_records`` to the reference path
 (:func:`procedural.item_record`, built on the template builders), the uid to
-:func:`records.make_uid`, and a digest of its output to the values recorded before these
-optimisations.
+:func:`records.make_uid`, and sha256 digests of its output to the values computed before
+this speed work (tests/sources/test_procedural_fast.py).
 """
 
 from __future__ import annotations
@@ -126,6 +129,7 @@ def _build(
     sstate = seed_state(seed)
     make = Draws.from_key
     floor = FLOOR
+    floor_12 = FLOOR * 12
     letters = LETTERS
     system = SYSTEM_PROMPT
     tail = _MCQ_TAIL
@@ -176,14 +180,24 @@ def _build(
                 options.append(c)
                 if len(options) == 4:
                     break
-        h = d._h
-        for i in range(len(options) - 1, 0, -1):  # Draws.shuffle
-            if h < floor:
-                h = d._extend(h)
-            j = h % (i + 1)
-            h //= i + 1
-            options[i], options[j] = options[j], options[i]
-        d._h = h
+        h = d._h  # Draws.shuffle, written out
+        if len(options) == 4 and h >= floor_12:  # below(4), below(3), below(2) as below(24)
+            r = h % 24
+            d._h = h // 24
+            j = r % 4
+            options[3], options[j] = options[j], options[3]
+            j = r // 4 % 3
+            options[2], options[j] = options[j], options[2]
+            j = r // 12
+            options[1], options[j] = options[j], options[1]
+        else:
+            for i in range(len(options) - 1, 0, -1):
+                if h < floor:
+                    h = d._extend(h)
+                j = h % (i + 1)
+                h //= i + 1
+                options[i], options[j] = options[j], options[i]
+            d._h = h
         u = mcq_copy()
         if len(options) == 4:
             o0, o1, o2, o3 = options

@@ -171,8 +171,9 @@ def _lead_fills_only_n(group: tuple[Phrase, ...]) -> bool:
 # (alternatives, their count, flags) of one drawn chunk; flag 1: the text may need the space
 # clean-up (empty, double space or a space at either end), 2: it holds a brace.
 _Chunk = tuple[tuple[str, ...], int, tuple[int, ...]]
-# a lead-in phrase: its first drawn chunk, its second (or None) and the phrase for other shapes
-_LeadPlan = tuple[_Chunk | None, _Chunk | None, Phrase]
+# a lead-in phrase: its first drawn chunk, its second (or None), FLOOR * first count (above
+# it both chunk draws fit in one), both counts multiplied, and the phrase for other shapes
+_LeadPlan = tuple[_Chunk | None, _Chunk | None, int, int, Phrase]
 
 
 def _flags(alt: str) -> int:
@@ -185,8 +186,10 @@ def _plan(phrase: Phrase) -> _LeadPlan:
     chunks = phrase._chunks
     if 1 <= len(chunks) <= 2 and all(len(ch) > 1 for ch in chunks):
         plans = [(ch, len(ch), tuple(_flags(a) for a in ch)) for ch in chunks]
-        return plans[0], (plans[1] if len(plans) > 1 else None), phrase
-    return None, None, phrase
+        second = plans[1] if len(plans) > 1 else None
+        both = plans[0][1] * (second[1] if second else 1)
+        return plans[0], second, FLOOR * plans[0][1], both, phrase
+    return None, None, 0, 0, phrase
 
 
 # subject -> its lead-in phrases, resolved once (the hot path is one dict lookup).
@@ -195,12 +198,14 @@ _LEADS_BY_SUBJECT: dict[str, tuple[Phrase, ...]] = {
 }
 if not all(_lead_fills_only_n(g) for g in _LEADS_BY_SUBJECT.values()):  # pragma: no cover
     raise AssertionError("lead-in phrases may only use the {n} field")
-_LEAD_PLANS: dict[str, tuple[tuple[_LeadPlan, ...], int]] = {
-    subject: (tuple(_plan(p) for p in group), len(group))
+_N_NAMES = len(NAMES)
+# subject -> (plans, phrase count, names * phrases)
+_LEAD_PLANS: dict[str, tuple[tuple[_LeadPlan, ...], int, int]] = {
+    subject: (tuple(_plan(p) for p in group), len(group), _N_NAMES * len(group))
     for subject, group in _LEADS_BY_SUBJECT.items()
 }
-_N_NAMES = len(NAMES)
 _FLOOR = FLOOR
+_NAME_LIMIT = FLOOR * _N_NAMES
 
 
 def lead_in(d: Draws, subject: str) -> str:
@@ -208,40 +213,57 @@ def lead_in(d: Draws, subject: str) -> str:
 
     Same draws and text as ``pick(d, group, n=<name>)``: the name is drawn first, then the
     phrase, then its groups; ``{n}`` is the only field, so it is filled by ``replace``. The
-    draws are written out on the stream value (as ``Draws.below`` does them), and the space
-    clean-up and the fill only run when a picked alternative needs them.
+    draws are written out on the stream value as ``Draws.below`` does them; two consecutive
+    draws ``below(a)``, ``below(b)`` are one ``below(a * b)`` (mixed radix) whenever no
+    refill can fall between them (value >= FLOOR * a). The space clean-up and the fill only
+    run when a picked alternative needs them.
     """
     plan = _LEAD_PLANS.get(subject)
     if plan is None:
         return ""
-    plans, n_group = plan
+    plans, n_group, n_both = plan
     h = d._h
     if h < _FLOOR:
         h = d._extend(h)
-    name = NAMES[h % _N_NAMES]
-    h //= _N_NAMES
-    if h < _FLOOR:
-        h = d._extend(h)
-    first, second, phrase = plans[h % n_group]
-    h //= n_group
+    if h >= _NAME_LIMIT:
+        r = h % n_both
+        h //= n_both
+        name = NAMES[r % _N_NAMES]
+        first, second, limit, both, phrase = plans[r // _N_NAMES]
+    else:
+        name = NAMES[h % _N_NAMES]
+        h //= _N_NAMES
+        if h < _FLOOR:
+            h = d._extend(h)
+        first, second, limit, both, phrase = plans[h % n_group]
+        h //= n_group
     if first is None:  # a shape without a fast plan
         d._h = h
         return phrase.render(d).replace("{n}", name)
     alts, n, flags = first
     if h < _FLOOR:
         h = d._extend(h)
-    i = h % n
-    h //= n
-    out = alts[i]
-    flag = flags[i]
-    if second is not None:
-        alts, n, flags = second
-        if h < _FLOOR:
-            h = d._extend(h)
+    if second is None:
         i = h % n
         h //= n
-        out += alts[i]
-        flag |= flags[i]
+        out = alts[i]
+        flag = flags[i]
+    else:
+        alts2, n2, flags2 = second
+        if h >= limit:
+            r = h % both
+            h //= both
+            i = r % n
+            j = r // n
+        else:
+            i = h % n
+            h //= n
+            if h < _FLOOR:
+                h = d._extend(h)
+            j = h % n2
+            h //= n2
+        out = alts[i] + alts2[j]
+        flag = flags[i] | flags2[j]
     d._h = h
     if flag & 1 and ("  " in out or out[:1] == " " or out[-1:] == " "):
         out = " ".join(out.split())
