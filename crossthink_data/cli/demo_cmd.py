@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from crossthink_data.records import LETTERS, normalize_question
-
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 
 
@@ -36,6 +34,8 @@ def perturb_answer(row: dict[str, Any], pool: Sequence[str]) -> str:
 
     ``pool`` holds other gold answers of the same verifier to borrow a wrong one from.
     """
+    from crossthink_data.records import LETTERS, normalize_question
+
     gold, verifier = row["answer"], row["verifier"]
     if verifier == "mcq":
         n = len(row["options"] or []) or 4

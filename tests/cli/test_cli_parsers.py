@@ -1,0 +1,26 @@
+"""Building the ``crossthink`` parsers stays cheap and in step with the libraries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_blend_export_choices_match_the_exporters() -> None:
+    from crossthink_data.blends.exports import FORMATS
+    from crossthink_data.cli.blend_cmd import EXPORT_FORMATS
+
+    assert tuple(EXPORT_FORMATS) == tuple(FORMATS)
+
+
+def test_help_imports_no_blend_or_pipeline_code() -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from crossthink_data.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['--help'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('crossthink_data.blends', 'crossthink_data.records',"
+        " 'crossthink_data.pipeline'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
