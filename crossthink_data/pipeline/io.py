@@ -133,9 +133,7 @@ def final_map(
         # A Counter over the four narrow columns: Arrow's group_by would import pandas in
         # every worker (~0.4 s each) for a few thousand rows.
         alive_counts.update(zip(*(alive.column(c).to_pylist() for c in group_cols), strict=True))
-    rec_split = split_by(
-        alive, uid_range_part(alive.column("uid").to_pylist(), record_parts), record_parts
-    )
+    rec_split = split_by(alive, uid_range_part(alive.column("uid"), record_parts), record_parts)
     rej_parts = num_parts - record_parts
     rej_split = split_by(rej, _reject_part(rej, rej_parts), rej_parts)
     summary = {

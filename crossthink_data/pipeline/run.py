@@ -199,7 +199,7 @@ def _run(
             for group in _groups(spec, source, ds, config.runtime.batch_size)
         ]
         refs = [o[0] for o in outs]
-        counts = ray.get([o[1] for o in outs])
+        counts = _await_with_progress([o[1] for o in outs], clock, "map")
     except Exception as exc:
         bad = locate_bad_input([spec for spec, _ in specs])
         if bad is None:
@@ -324,6 +324,18 @@ def _block_groups(ds: Any, rows: int) -> Iterator[list[Any]]:
             size += n
     if group:
         yield group
+
+
+def _await_with_progress(refs: list[Any], clock: _Clock, step: str) -> list[Any]:
+    """``ray.get(refs)``, printing ``done/total`` blocks every few seconds meanwhile."""
+    ray = import_optional("ray", "curation")
+    pending = list(refs)
+    while pending:
+        ready, pending = ray.wait(pending, num_returns=len(pending), timeout=3.0)
+        if pending and not clock.quiet:
+            done = len(refs) - len(pending)
+            print(f"[curate] {step}: {done}/{len(refs)} blocks done", file=sys.stderr, flush=True)
+    return list(ray.get(refs))
 
 
 def _plan_read(spec: Any, source: Any, ray: Any) -> Any:

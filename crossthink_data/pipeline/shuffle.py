@@ -122,12 +122,21 @@ def uid_range_part(uids: Any, num_parts: int) -> Any:
 
     Parts hold contiguous uid ranges, so files read in name order are globally sorted; the
     boundaries depend only on ``num_parts`` (hex uids spread evenly; other strings still get a
-    deterministic, if uneven, part).
+    deterministic, if uneven, part). ``uids``: a pyarrow string array (compared column-wise;
+    UTF-8 byte order is code point order) or a list of str/None (None sorts first).
     """
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
+    n = len(uids)
     if num_parts == 1:
-        return np.zeros(len(uids), dtype=np.int64)
-    bounds = np.asarray([format(i * 16**8 // num_parts, "08x") for i in range(1, num_parts)])
-    arr = np.asarray(["" if u is None else u for u in uids], dtype=object)
-    return np.searchsorted(bounds.astype(object), arr, side="right").astype(np.int64)
+        return np.zeros(n, dtype=np.int64)
+    if not isinstance(uids, (pa.Array, pa.ChunkedArray)):
+        uids = pa.array(list(uids), pa.string())
+    part = np.zeros(n, dtype=np.int64)
+    for i in range(1, num_parts):
+        bound = format(i * 16**8 // num_parts, "08x")
+        above = pc.fill_null(pc.greater_equal(uids, bound), False)
+        part += np.asarray(above.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return part

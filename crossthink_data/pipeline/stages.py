@@ -338,21 +338,20 @@ def apply_decisions(
 ) -> Any:
     """Mark alive rows dropped by exact dedup, near dedup (``{rid: kept_uid}`` broadcasts,
     given as ``(sorted rid array, kept uid list)``) and decontamination (a
-    ``filters.decontam.DecontamIndex``)."""
+    ``filters.decontam.DecontamIndex``). Column-wise: only the dropped rows are touched in
+    Python (their reject JSON), the bookkeeping columns are patched with a mask."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     exact = _resolve(exact)
     near = _resolve(near)
     index = _resolve(decontam)
     if batch.num_rows == 0:
         return batch
-    stage = batch.column("_stage").to_pylist()
-    reason = batch.column("_reason").to_pylist()
-    rowj = batch.column("_row_json").to_pylist()
     rids = batch.column("_rid").to_numpy(zero_copy_only=False)
-    alive = np.asarray([s is None for s in stage], dtype=bool)
-    changed: list[int] = []
+    alive = pc.is_null(batch.column("_stage")).to_numpy(zero_copy_only=False).copy()
+    changes: dict[int, tuple[str, str, str, str]] = {}  # row -> (stage, reason, key, value)
     for name, why, decision in (
         (EXACT_STAGE, "exact_duplicate", exact),
         (NEAR_STAGE, "near_duplicate", near),
@@ -360,40 +359,44 @@ def apply_decisions(
         if decision is None or len(decision[0]) == 0:
             continue
         drop_rids, kept_uids = decision
-        pos = np.searchsorted(drop_rids, rids)
-        pos = np.minimum(pos, len(drop_rids) - 1)
+        pos = np.minimum(np.searchsorted(drop_rids, rids), len(drop_rids) - 1)
         hit = alive & (drop_rids[pos] == rids)
         for i in np.nonzero(hit)[0].tolist():
-            stage[i], reason[i] = name, why
-            rowj[i] = {"duplicate_of": kept_uids[int(pos[i])]}
-            changed.append(i)
+            changes[i] = (name, why, "duplicate_of", kept_uids[int(pos[i])])
         alive &= ~hit
     if index is not None and alive.any():
         # Whole columns, no take: matching the few dead rows too is cheaper than selecting.
         ids = index.match_ids(batch.column("question"), batch.column("options"))
         for i in np.nonzero(alive & (ids >= 0))[0].tolist():
             bench = index.names[int(ids[i])]
-            stage[i], reason[i] = DECONTAM_STAGE, f"contaminated:{bench}"
-            rowj[i] = {"benchmark": bench}
-            changed.append(i)
-    if not changed:
+            changes[i] = (DECONTAM_STAGE, f"contaminated:{bench}", "benchmark", bench)
+    if not changes:
         return batch
-    rows = batch.select(list(COLUMNS)).take(pa.array(changed, type=pa.int64())).to_pylist()
-    for i, row in zip(changed, rows, strict=True):
-        extra = rowj[i]
-        rowj[i] = json.dumps(
-            {**{c: row.get(c) for c in COLUMNS}, **extra}, sort_keys=True, ensure_ascii=False
+    rows_idx = sorted(changes)
+    rows = batch.select(list(COLUMNS)).take(pa.array(rows_idx, type=pa.int64())).to_pylist()
+    texts = []
+    for i, row in zip(rows_idx, rows, strict=True):
+        _, _, key, value = changes[i]
+        texts.append(
+            json.dumps(
+                {**{c: row.get(c) for c in COLUMNS}, key: value},
+                sort_keys=True,
+                ensure_ascii=False,
+            )
         )
+    mask = np.zeros(batch.num_rows, dtype=bool)
+    mask[rows_idx] = True
+    mask_arr = pa.array(mask)
     schema = batch.schema
-    batch = batch.set_column(
-        schema.get_field_index("_stage"), "_stage", pa.array(stage, pa.string())
-    )
-    batch = batch.set_column(
-        schema.get_field_index("_reason"), "_reason", pa.array(reason, pa.string())
-    )
-    return batch.set_column(
-        schema.get_field_index("_row_json"), "_row_json", pa.array(rowj, pa.string())
-    )
+    for col, values in (
+        ("_stage", [changes[i][0] for i in rows_idx]),
+        ("_reason", [changes[i][1] for i in rows_idx]),
+        ("_row_json", texts),
+    ):
+        current = batch.column(col).combine_chunks()
+        patched = pc.replace_with_mask(current, mask_arr, pa.array(values, pa.string()))
+        batch = batch.set_column(schema.get_field_index(col), col, patched)
+    return batch
 
 
 class ActorStage:

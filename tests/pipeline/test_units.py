@@ -70,6 +70,22 @@ def test_uid_range_parts_are_ordered(uids: list[str], parts: int) -> None:
     assert [x[1] for x in ordered] == sorted(x[1] for x in ordered)
 
 
+@given(
+    st.lists(
+        st.none() | st.text(max_size=12) | st.text("0123456789abcdef", max_size=12), max_size=40
+    ),
+    st.integers(1, 9),
+)
+def test_uid_range_part_matches_the_sorted_bounds_rule(uids: list, parts: int) -> None:
+    """Column-wise parts equal a binary search of each uid among the hex bounds."""
+    import bisect
+
+    bounds = [format(i * 16**8 // parts, "08x") for i in range(1, parts)]
+    want = [bisect.bisect_right(bounds, u or "") for u in uids]
+    assert uid_range_part(uids, parts).tolist() == want
+    assert uid_range_part(pa.array(uids, pa.string()), parts).tolist() == want
+
+
 def test_split_by_keeps_every_row() -> None:
     t = pa.table({"x": list(range(10))})
     parts = split_by(t, np.asarray([i % 3 for i in range(10)]), 3)
