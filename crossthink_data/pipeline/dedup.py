@@ -113,13 +113,7 @@ def exact_dedup_counted(
     """:func:`exact_dedup` plus the ``(alive rows, reject rows)`` totals of the blocks (from
     the same map tasks, so sizing the output needs no extra pass)."""
     counts, results = map_reduce(block_refs, _exact_map, _exact_reduce, num_parts)
-    rids: list[int] = []
-    kept: list[str] = []
-    for r, k in results:
-        rids.extend(r)
-        kept.extend(k)
-    totals = (sum(a for a, _ in counts), sum(b for _, b in counts))
-    return _decision(rids, kept), totals
+    return _exact_decision(counts, results)
 
 
 def exact_dedup_from_parts(
@@ -127,7 +121,13 @@ def exact_dedup_from_parts(
 ) -> tuple[tuple[Any, list[str]], tuple[int, int]]:
     """:func:`exact_dedup_counted` from key tables the map step already partitioned
     (:func:`partition_keys`): only the reduces run."""
-    results = run_reduces(_exact_reduce, key_parts, {})
+    return _exact_decision(counts, run_reduces(_exact_reduce, key_parts, {}))
+
+
+def _exact_decision(
+    counts: list[tuple[int, int]], results: list[tuple[list[int], list[str]]]
+) -> tuple[tuple[Any, list[str]], tuple[int, int]]:
+    """The exact-dedup decision from the reduces' ``(rids, kept uids)`` plus row totals."""
     rids: list[int] = []
     kept: list[str] = []
     for r, k in results:
