@@ -161,7 +161,6 @@ def write_records(
     """Write records file ``index`` from its sorted, contiguous uid ranges (in range order, so
     their concatenation is the file's sorted content); returns its row digests, in order."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     # Empty ranges may carry the canonical schema rather than the work blocks': leave them out.
     ranges = [r for r in ranges if r.num_rows] or ranges[:1]
@@ -169,13 +168,20 @@ def write_records(
     digests = b"".join(t.column("_digest").to_pylist())
     out = t.select(list(COLUMNS)).cast(arrow_schema())
     name = f"{RECORDS_DIR}/{part_name(index)}"
+    _write_part(out, out_dir, name, row_group_size, compression)
+    return {"path": name, "rows": out.num_rows, "digests": digests}
+
+
+def _write_part(table: Any, out_dir: str, name: str, row_group_size: int, compression: str) -> None:
+    """One output parquet file (records or rejects part) with the configured layout."""
+    import pyarrow.parquet as pq
+
     pq.write_table(
-        out.combine_chunks(),
+        table.combine_chunks(),
         str(Path(out_dir) / name),
         row_group_size=row_group_size,
         compression=None if compression == "none" else compression,
     )
-    return {"path": name, "rows": out.num_rows, "digests": digests}
 
 
 def final_reduce(
@@ -194,7 +200,6 @@ def final_reduce(
     table, and :func:`write_records` writes each file from its sorted sub-ranges, so the
     sort of one file runs on several CPUs while its bytes stay the same."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     n_record = record_parts * sub_parts
     if part < n_record:
@@ -207,12 +212,7 @@ def final_reduce(
     t = pa.concat_tables(tables) if tables else schema.empty_table()
     out = t.sort_by([(c, "ascending") for c in ("stage", "source", "reason", "uid", "row_json")])
     name = f"{REJECTS_DIR}/{part_name(part - n_record)}"
-    pq.write_table(
-        out.combine_chunks(),
-        str(Path(out_dir) / name),
-        row_group_size=row_group_size,
-        compression=None if compression == "none" else compression,
-    )
+    _write_part(out, out_dir, name, row_group_size, compression)
     return {"path": name, "rows": out.num_rows, "digests": b""}
 
 
