@@ -139,6 +139,31 @@ def run_once(rows: int, cpus: int, out: Path, pin: bool = False) -> dict[str, fl
     }
 
 
+def _spin() -> None:
+    total = 0
+    for i in range(20_000_000):
+        total += i
+
+
+def parallel_ceiling(n: int = 2) -> float:
+    """Throughput of ``n`` CPU-bound processes relative to one (best of 2): what this machine
+    can give a perfectly parallel job (a VM may deliver less than ``n`` full cores)."""
+    import multiprocessing as mp
+
+    def timed(k: int) -> float:
+        procs = [mp.Process(target=_spin) for _ in range(k)]
+        t0 = time.perf_counter()
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+        return time.perf_counter() - t0
+
+    one = min(timed(1) for _ in range(2))
+    many = min(timed(n) for _ in range(2))
+    return n * one / many
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=200_000)
@@ -187,6 +212,12 @@ def main() -> int:
         print(
             f"speed-up {one} -> {b['cpus']} CPUs: {float(a['wall_s']) / float(b['wall_s']):.2f}x "
             f"wall, {after_a / after_b:.2f}x after Ray start"
+        )
+    top_cpus = max(args.cpus)
+    if top_cpus > 1:
+        print(
+            f"parallel ceiling of this machine: {parallel_ceiling(top_cpus):.2f}x for "
+            f"{top_cpus} CPU-bound processes"
         )
     hashes = {r["content_hash"] for runs_ in samples.values() for r in runs_}
     print(f"same content hash on every run: {len(hashes) == 1}")
