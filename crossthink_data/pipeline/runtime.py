@@ -53,6 +53,26 @@ def _import_ray_data() -> None:
         pass
 
 
+def shutdown_started_runtime(ray: Any) -> None:
+    """``ray.shutdown()`` for a local runtime this process started, a second faster: Ray stops
+    each of its processes with SIGTERM and waits up to 1 s for it, and the autoscaler monitor
+    (idle in a one-machine runtime: there is nothing to scale) never exits within that
+    second, so it is stopped first, the way Ray stops it after the second (SIGKILL). Uses
+    Ray's node handle; if that is not there, the plain shutdown runs."""
+    try:
+        from ray._private import ray_constants
+        from ray._private import worker as ray_worker
+
+        node = getattr(ray_worker, "_global_node", None)
+        if node is not None and node.is_head():
+            node._kill_process_type(
+                ray_constants.PROCESS_TYPE_MONITOR, allow_graceful=False, check_alive=False
+            )
+    except Exception:  # pragma: no cover - private API moved: fall back to the plain shutdown
+        pass
+    ray.shutdown()
+
+
 @contextmanager
 def ray_session(
     address: str | None = None,
@@ -110,7 +130,7 @@ def ray_session(
             warm.join()
         if failed:
             if started:
-                ray.shutdown()
+                shutdown_started_runtime(ray)
             raise failed[0]
     info = RuntimeInfo(
         address=ray.get_runtime_context().gcs_address,
@@ -121,4 +141,4 @@ def ray_session(
         yield info
     finally:
         if started:
-            ray.shutdown()
+            shutdown_started_runtime(ray)

@@ -130,3 +130,36 @@ def test_broken_line_later_in_file_is_named(ray_local: str, tmp_path: Path) -> N
     data.write_text(json.dumps({"question": "What is 1+1?", "answer": "2"}) + "\n{broken\n")
     with pytest.raises(SourceReadError, match=r"late\.jsonl line 2"):
         run_curation(_local(data), tmp_path / "out", quiet=True)
+
+
+_SHUTDOWN_SCRIPT = """
+import json, os, ray
+from crossthink_data.pipeline.runtime import ray_session
+with ray_session(num_cpus=1, warm_data=False) as info:
+    node = ray._private.worker._global_node
+    pids = [p.process.pid for infos in node.all_processes.values() for p in infos]
+    assert info.started_here and "monitor" in node.all_processes
+print(json.dumps(pids))
+"""
+
+
+def test_started_runtime_stops_every_process(tmp_path: Path) -> None:
+    """The local runtime a run starts is torn down whole (the autoscaler monitor is stopped
+    before Ray's own shutdown): none of its processes outlives the session."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    proc = subprocess.run(
+        [sys.executable, "-c", _SHUTDOWN_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    pids = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert len(pids) >= 3
+    alive = [p for p in pids if Path(f"/proc/{p}").exists()]
+    assert alive == []
