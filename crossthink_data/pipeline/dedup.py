@@ -291,17 +291,25 @@ def _fetch_texts(
     here for candidates only when the block has none)."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from crossthink_data.pipeline.stages import dedup_text_column
 
     stored = mode == "estimate" and "_sig" in block.column_names
     wanted_cols = ["uid", "_rid", "_digest", *(["_sig"] if stored else ["question", "options"])]
-    t = _alive(block, wanted_cols + (["_uh"] if "_uh" in block.column_names else []))
-    uh = _uh_column(t)
+    if "_uh" in block.column_names:
+        # Match on the narrow columns of the whole block; only the hits' wide columns
+        # (signatures, texts) are copied.
+        alive = pc.is_null(block.column("_stage")).to_numpy(zero_copy_only=False)
+        uh = pc.fill_null(block.column("_uh"), 0).to_numpy(zero_copy_only=False)
+        t = block
+    else:
+        t = _alive(block, wanted_cols)
+        alive, uh = np.ones(t.num_rows, dtype=bool), _uh_column(t)
     # ``wanted`` is sorted (np.unique): a binary search, no hash table per block.
     pos = np.minimum(np.searchsorted(wanted, uh), max(len(wanted) - 1, 0))
-    hit = (wanted[pos] == uh) if len(wanted) else np.zeros(len(uh), dtype=bool)
-    t = t.filter(pa.array(hit)).select(wanted_cols)
+    hit = alive & (wanted[pos] == uh) if len(wanted) else np.zeros(len(uh), dtype=bool)
+    t = t.select(wanted_cols).filter(pa.array(hit))
     cols: dict[str, Any] = {
         "uid": t.column("uid"),
         "_rid": t.column("_rid"),
@@ -360,15 +368,6 @@ def _verify_estimate(uniq: Any, ia: Any, ib: Any, cfg: Any, chunk: int = 200_000
     return out
 
 
-def _sig_matrix(t: Any, num_perm: int) -> Any:
-    """The stored ``_sig`` list column of ``t`` as an ``(rows, num_perm)`` uint32 array."""
-    sig_list = t.column("_sig").combine_chunks()
-    flat = sig_list.flatten().to_numpy(zero_copy_only=False)
-    if len(flat) != len(sig_list) * num_perm:
-        raise RuntimeError("near dedup: stored signatures do not match num_perm")
-    return flat.reshape(len(sig_list), num_perm)
-
-
 def _first_per_uid(t: Any) -> tuple[Any, Any]:
     """``t`` sorted by ``(uid, _digest, _rid)`` and the mask of each uid's first row: the
     representative of a uid (only byte-different rows of one question share a uid) is the
@@ -398,92 +397,6 @@ def _node_index(sorted_uh: Any, pairs: Any) -> tuple[Any, Any, Any]:
         return pa_pos, pb_pos, np.zeros(len(pairs), bool)
     found = (sorted_uh[pa_pos] == pairs[:, 0]) & (sorted_uh[pb_pos] == pairs[:, 1])
     return pa_pos, pb_pos, found
-
-
-def _verify_stored(pairs: Any, exact_rids: Any, cfg: Any, *blocks: Any) -> tuple[Any, Any]:
-    """Verify one chunk of candidate pairs (uid hashes) against the signatures the map step
-    stored, as a Ray task that reads every work block from the object store (zero-copy) and
-    keeps only the rows at the pairs' ends. Returns the verified pairs and the rows
-    ``(uid, _rid, _digest, uh)`` of their ends (all rows of each end, exact duplicates left
-    out), which is all the driver needs to resolve clusters."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    exact_rids = _resolve_obj(exact_rids)
-    need = np.unique(pairs.reshape(-1))
-    cols = ["uid", "_rid", "_digest", "_uh", "_sig"]
-    pieces = []
-    for block in blocks:
-        # Match on the narrow columns first; only the hits' wide columns are copied.
-        alive = pc.is_null(block.column("_stage")).to_numpy(zero_copy_only=False)
-        uh = pc.fill_null(block.column("_uh"), 0).to_numpy(zero_copy_only=False)
-        pos = np.minimum(np.searchsorted(need, uh), len(need) - 1)
-        hit = alive & (need[pos] == uh)
-        if hit.any():
-            pieces.append(_not_in(block.select(cols).filter(pa.array(hit)), exact_rids))
-    empty_rows = pa.table(
-        {
-            "uid": pa.array([], pa.string()),
-            "_rid": pa.array([], pa.uint64()),
-            "_digest": pa.array([], pa.binary()),
-            "uh": pa.array([], pa.uint64()),
-        }
-    )
-    if not pieces:
-        return np.zeros((0, 2), np.uint64), empty_rows
-    rows, first = _first_per_uid(pa.concat_tables(pieces))
-    uniq = rows.filter(pa.array(first))
-    uh_nodes = uniq.column("_uh").to_numpy(zero_copy_only=False)
-    by_uh = np.argsort(uh_nodes, kind="stable")
-    pa_pos, pb_pos, found = _node_index(uh_nodes[by_uh], pairs)
-    sig = _sig_matrix(uniq, cfg.num_perm)
-    ia, ib = by_uh[pa_pos[found]], by_uh[pb_pos[found]]
-    ok = np.zeros(len(ia), dtype=bool)
-    step = 100_000
-    for i in range(0, len(ia), step):
-        a, b = ia[i : i + step], ib[i : i + step]
-        ok[i : i + step] = (sig[a] == sig[b]).mean(axis=1) >= cfg.threshold
-    verified = pairs[found][ok]
-    ends = np.unique(verified.reshape(-1))
-    row_uh = rows.column("_uh").to_numpy(zero_copy_only=False)
-    pos = np.minimum(np.searchsorted(ends, row_uh), max(len(ends) - 1, 0))
-    keep = (ends[pos] == row_uh) if len(ends) else np.zeros(len(row_uh), bool)
-    out = rows.filter(pa.array(keep))
-    return verified, pa.table(
-        {
-            "uid": out.column("uid"),
-            "_rid": out.column("_rid"),
-            "_digest": out.column("_digest"),
-            "uh": out.column("_uh"),
-        }
-    )
-
-
-def _verified_from_blocks(
-    block_refs: list[Any], pairs: Any, exact_ref: Any, cfg: Any, tasks: int
-) -> tuple[Any, Any]:
-    """Run :func:`_verify_stored` on ``tasks`` contiguous chunks of the candidate pairs in
-    parallel; merge their verified pairs and end rows (a row can come back from several
-    chunks)."""
-    import numpy as np
-    import pyarrow as pa
-    import ray
-
-    tasks = max(1, min(tasks, -(-len(pairs) // 20_000)))
-    step = -(-len(pairs) // tasks)
-    verify = ray.remote(_verify_stored)
-    futures = [
-        verify.remote(pairs[i : i + step], exact_ref, cfg, *block_refs)
-        for i in range(0, len(pairs), step)
-    ]
-    results = ray.get(futures)
-    verified = np.concatenate([v for v, _ in results]) if results else np.zeros((0, 2), np.uint64)
-    rows = pa.concat_tables([r for _, r in results])
-    rows, _ = _first_per_uid(rows)  # sorted by (uid, _digest, _rid): copies are adjacent
-    rid = rows.column("_rid").to_numpy(zero_copy_only=False)
-    fresh = np.concatenate([[True], rid[1:] != rid[:-1]]) if len(rid) else np.zeros(0, bool)
-    return unique_pairs(verified), rows.filter(pa.array(fresh))
 
 
 def _resolve_obj(x: Any) -> Any:
@@ -538,13 +451,11 @@ def near_dedup(
 ) -> tuple[tuple[Any, list[str]], dict[str, Any]]:
     """Decision of near dedup plus counters ``{candidate_pairs, verified_pairs}``.
 
-    Candidate pairs come back from the reduce tasks as ``(m, 2)`` arrays of 64-bit uid hashes.
-    With ``verify="estimate"`` and the map step's stored signatures (``band_parts`` given),
-    parallel tasks verify chunks of pairs against the blocks in the object store and return
-    only the verified pairs' ends (:func:`_verify_stored`), so no per-row work is left on
-    the driver. Otherwise the candidate rows are fetched (signatures, or texts for
-    ``"exact"``, verified in parallel Ray tasks). Clusters are resolved with vectorised
-    union-find (min-label propagation), keeping the smallest uid of each cluster.
+    Candidate pairs come back from the reduce tasks as ``(m, 2)`` arrays of 64-bit uid hashes;
+    only candidate rows are fetched, one task per block (the signatures the map step stored
+    for ``verify="estimate"``, verified vectorised here; texts for ``"exact"``, verified in
+    parallel Ray tasks). Clusters are resolved with vectorised union-find (min-label
+    propagation), keeping the smallest uid of each cluster.
     """
     import numpy as np
     import pyarrow as pa
@@ -581,47 +492,34 @@ def near_dedup(
     wanted = np.unique(pairs.reshape(-1))
     stats["candidate_rows"] = len(wanted)
     _tick(stats, "t_candidates")
-    if settings.verify == "estimate" and band_parts is not None:
-        # The map step stored every row's signature: verification runs in parallel tasks
-        # that read the blocks in place, and only the verified pairs' ends come back.
-        verified, rows = _verified_from_blocks(block_refs, pairs, exact_ref, cfg, num_parts)
-        _tick(stats, "t_verify")
-        rows, first = _first_per_uid(rows)
-        uniq = rows.filter(pa.array(first))
-        uh_nodes = uniq.column("uh").to_numpy(zero_copy_only=False)
-        by_uh = np.argsort(uh_nodes, kind="stable")
-        pa_pos, pb_pos, found = _node_index(uh_nodes[by_uh], verified)
-        ga = by_uh[pa_pos[found]].astype(np.int64)
-        gb = by_uh[pb_pos[found]].astype(np.int64)
+    fetched, _ = map_reduce(
+        block_refs,
+        _fetch_texts,
+        _noop_reduce,
+        1,
+        map_kwargs={"wanted": ray.put(wanted), "cfg": cfg, "mode": settings.verify},
+    )
+    rows, first = _first_per_uid(pa.concat_tables([_not_in(t, exact_rids) for t in fetched]))
+    uniq = rows.filter(pa.array(first))
+    _tick(stats, "t_fetch")
+    uh_nodes = uniq.column("uh").to_numpy(zero_copy_only=False)
+    by_uh = np.argsort(uh_nodes, kind="stable")
+    pa_pos, pb_pos, found = _node_index(uh_nodes[by_uh], pairs)
+    ia = by_uh[pa_pos[found]].astype(np.int64)
+    ib = by_uh[pb_pos[found]].astype(np.int64)
+    if settings.verify == "estimate":
+        ok = _verify_estimate(uniq, ia, ib, cfg)
     else:
-        fetched, _ = map_reduce(
-            block_refs,
-            _fetch_texts,
-            _noop_reduce,
-            1,
-            map_kwargs={"wanted": ray.put(wanted), "cfg": cfg, "mode": settings.verify},
-        )
-        rows, first = _first_per_uid(pa.concat_tables([_not_in(t, exact_rids) for t in fetched]))
-        uniq = rows.filter(pa.array(first))
-        _tick(stats, "t_fetch")
-        uh_nodes = uniq.column("uh").to_numpy(zero_copy_only=False)
-        by_uh = np.argsort(uh_nodes, kind="stable")
-        pa_pos, pb_pos, found = _node_index(uh_nodes[by_uh], pairs)
-        ia = by_uh[pa_pos[found]].astype(np.int64)
-        ib = by_uh[pb_pos[found]].astype(np.int64)
-        if settings.verify == "estimate":
-            ok = _verify_estimate(uniq, ia, ib, cfg)
-        else:
-            texts_ref = ray.put(uniq.column("text").to_pylist())
-            chunk = max(10_000, len(ia) // (4 * max(1, num_parts)) + 1)
-            verify = ray.remote(_verify_chunk)
-            futures = [
-                verify.remote(ia[i : i + chunk], ib[i : i + chunk], texts_ref, cfg, "exact")
-                for i in range(0, len(ia), chunk)
-            ]
-            ok = np.concatenate(ray.get(futures)) if futures else np.zeros(0, bool)
-        _tick(stats, "t_verify")
-        ga, gb = ia[ok], ib[ok]
+        texts_ref = ray.put(uniq.column("text").to_pylist())
+        chunk = max(10_000, len(ia) // (4 * max(1, num_parts)) + 1)
+        verify = ray.remote(_verify_chunk)
+        futures = [
+            verify.remote(ia[i : i + chunk], ib[i : i + chunk], texts_ref, cfg, "exact")
+            for i in range(0, len(ia), chunk)
+        ]
+        ok = np.concatenate(ray.get(futures)) if futures else np.zeros(0, bool)
+    _tick(stats, "t_verify")
+    ga, gb = ia[ok], ib[ok]
     stats["verified_pairs"] = len(ga)
     return _cluster_decision(rows, first, ga, gb), stats
 
