@@ -123,14 +123,25 @@ def run_curation(
 
     def prepare() -> None:
         """Driver set-up that needs no Ray: runs while Ray starts (see ``ray_session``)."""
-        import numpy  # noqa: F401  (the driver's dedup steps)
-        import pyarrow  # noqa: F401
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute  # the driver's dedup steps
+        import pyarrow.parquet  # the output files
 
-        from crossthink_data.pipeline import shuffle, stages  # noqa: F401
+        from crossthink_data.pipeline import dedup, io, shuffle, stages  # noqa: F401
 
+        # pyarrow imports pandas on its first array conversion (~0.2 s): have it happen
+        # now rather than between two task waves, with every worker waiting.
+        pa.array(np.zeros(1, np.uint64))
         prepared["index"] = _build_decontam(config)
 
-    with ray_session(ray_address, num_cpus, warm_data=needs_data, prepare=prepare) as info:
+    with ray_session(
+        ray_address,
+        num_cpus,
+        warm_data=needs_data,
+        prepare=prepare,
+        object_store_mb=config.runtime.object_store_mb,
+    ) as info:
         clock.step("ray_init", f"Ray at {info.address} ({info.num_cpus} CPUs)")
         if not needs_data:
             return _run(config, specs, out, info, clock, prepared["index"])
