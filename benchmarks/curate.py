@@ -6,6 +6,7 @@ fresh local Ray runtime, on 1 and on 2 CPUs, and samples the RSS of the whole pr
 shared-memory object store once per process that maps it) and the sum of PSS (counts it once). Prints one table of figures.
 
     python benchmarks/curate.py [--rows 200000] [--cpus 1 2] [--no-pin] [--repeat 3]
+                                [--object-store-mb MB]
 
 "1 CPU" is measured two ways: Ray given ``--num-cpus 1`` on this machine (its system
 processes, the driver and the object store still use the other core), and the whole process
@@ -77,7 +78,9 @@ def _tree_mem(root: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run_once(rows: int, cpus: int, out: Path, pin: bool = False) -> dict[str, float | int | str]:
+def run_once(
+    rows: int, cpus: int, out: Path, pin: bool = False, store_mb: int | None = None
+) -> dict[str, float | int | str]:
     cmd = [
         sys.executable,
         "-m",
@@ -90,6 +93,7 @@ def run_once(rows: int, cpus: int, out: Path, pin: bool = False) -> dict[str, fl
         "--num-cpus",
         str(cpus),
         "--quiet",
+        *(["--object-store-mb", str(store_mb)] if store_mb else []),
     ]
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
     t0 = time.perf_counter()
@@ -174,6 +178,12 @@ def main() -> int:
         "--no-pin", action="store_true", help="skip the runs pinned to fewer cores than exist"
     )
     ap.add_argument("--repeat", type=int, default=1, help="runs per setting (median reported)")
+    ap.add_argument(
+        "--object-store-mb",
+        type=int,
+        default=None,
+        help="cap the local object store (blocks beyond it spill to disk): bounded memory",
+    )
     args = ap.parse_args()
     ncores = len(os.sched_getaffinity(0))
     runs = [(c, False) for c in args.cpus]
@@ -183,7 +193,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(max(1, args.repeat)):
             for c, pin in runs:
-                r = run_once(args.rows, c, Path(tmp) / f"cpu{c}{pin}", pin=pin)
+                r = run_once(
+                    args.rows, c, Path(tmp) / f"cpu{c}{pin}", pin=pin, store_mb=args.object_store_mb
+                )
                 samples[(c, pin)].append(r)
                 print(json.dumps(r), flush=True)
     results = []

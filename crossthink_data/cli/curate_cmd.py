@@ -36,6 +36,14 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--num-cpus", type=int, default=None, help="CPUs of the local Ray runtime (default: all)"
     )
+    p.add_argument(
+        "--object-store-mb",
+        type=int,
+        default=None,
+        metavar="MB",
+        help="object store of the local Ray runtime (default: Ray's, 30%% of RAM); blocks "
+        "beyond it spill to disk",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
@@ -67,9 +75,10 @@ def build_config(args: argparse.Namespace) -> Any:
         specs.append(SourceSpec(name="procedural", rows=args.procedural_rows))
     if not specs:
         raise SystemExit("crossthink curate: no sources selected")
-    return CurationConfig.model_validate(
-        {**cfg.model_dump(), "sources": [s.model_dump() for s in specs]}
-    )
+    data = {**cfg.model_dump(), "sources": [s.model_dump() for s in specs]}
+    if getattr(args, "object_store_mb", None) is not None:
+        data["runtime"] = {**data["runtime"], "object_store_mb": args.object_store_mb}
+    return CurationConfig.model_validate(data)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.procedural_rows < 0:
         print("crossthink curate: --procedural-rows must be >= 0", file=sys.stderr)
+        return 2
+    if args.object_store_mb is not None and args.object_store_mb < 100:
+        print("crossthink curate: --object-store-mb must be >= 100", file=sys.stderr)
         return 2
     try:
         cfg = build_config(args)

@@ -108,6 +108,11 @@ class RuntimeSettings(_Frozen):
     batch_size: int = Field(default=4_096, ge=1)
     num_partitions: int | None = Field(default=None, ge=1)
     progress_bars: bool = True
+    # Object store of a local runtime started by the run (Ray's default: 30% of RAM). The
+    # mapped blocks wait there for the global dedup decisions; beyond this size Ray spills
+    # them to local disk, so memory stays bounded whatever the row count. Ignored when
+    # connecting to an existing cluster (its nodes were sized when they started).
+    object_store_mb: int | None = Field(default=None, ge=100)
 
 
 class CurationConfig(_Frozen):

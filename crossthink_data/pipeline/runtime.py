@@ -80,6 +80,7 @@ def ray_session(
     *,
     warm_data: bool = True,
     prepare: Callable[[], None] | None = None,
+    object_store_mb: int | None = None,
 ) -> Iterator[RuntimeInfo]:
     """Connect or start Ray (see module doc). Starting Ray mostly waits on the processes it
     spawns, so meanwhile a thread imports ``ray.data`` (``warm_data``) and runs ``prepare``
@@ -116,6 +117,8 @@ def ray_session(
             if requested:
                 ray.init(address=requested, **kwargs)
             else:
+                if object_store_mb:
+                    kwargs["object_store_memory"] = object_store_mb * 2**20
                 ray.init(
                     address="local",
                     num_cpus=num_cpus or os.cpu_count() or 1,
