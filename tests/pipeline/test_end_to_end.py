@@ -114,7 +114,8 @@ def test_same_inputs_same_hash_and_files(
 def test_one_cpu_subprocess_matches(
     embedded_run: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
-    """A fresh 1-CPU Ray runtime in another process writes the same files."""
+    """A fresh 1-CPU Ray runtime with a small object store, in another process, writes the
+    same files."""
     out1, m1 = embedded_run
     out = tmp_path / "cpu1"
     proc = subprocess.run(
@@ -127,6 +128,8 @@ def test_one_cpu_subprocess_matches(
             str(out),
             "--num-cpus",
             "1",
+            "--object-store-mb",
+            "300",
             "--quiet",
         ],
         capture_output=True,
@@ -140,6 +143,7 @@ def test_one_cpu_subprocess_matches(
     assert _files(out) == _files(out1)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runtime"]["num_cpus"] == 1
+    assert manifest["config"]["runtime"]["object_store_mb"] == 300  # a speed/memory knob only
     # And so every blend built from it: gpr_up is the same on 1 and 2 Ray CPUs.
     from crossthink_data.blends.build import build_blend
 
