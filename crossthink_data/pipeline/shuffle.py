@@ -79,13 +79,46 @@ def map_reduce_refs(
     reduce results can feed further tasks without passing through the driver."""
     map_remote = _remote("map").options(num_returns=num_parts + 1)
     reduce_remote = _remote("reduce")
-    outs = [map_remote.remote(b, map_fn, num_parts, map_kwargs or {}) for b in block_refs]
+    outs = submit_bounded(
+        [(b, map_fn, num_parts, map_kwargs or {}) for b in block_refs], map_remote.remote
+    )
     summaries = [o[0] for o in outs]
     reduces = [
         reduce_remote.remote(reduce_fn, p, reduce_kwargs or {}, *[o[p + 1] for o in outs])
         for p in range(num_parts)
     ]
     return summaries, reduces
+
+
+def max_in_flight() -> int:
+    """How many map tasks to keep submitted at once: twice the cluster's CPUs, so every
+    worker has its next task queued, but no more (see :func:`submit_bounded`)."""
+    from crossthink_data._optional import import_optional
+
+    ray: Any = import_optional("ray", "curation")
+    return max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+
+
+def submit_bounded(
+    args_list: Sequence[tuple[Any, ...]], submit: Callable[..., Any], limit: int | None = None
+) -> list[Any]:
+    """``[submit(*args) for args in args_list]`` with at most ``limit`` tasks unfinished at a
+    time. A queued task makes Ray fetch its block argument into the object store; with every
+    task queued at once, a store smaller than the data restores spilled blocks for tasks far
+    down the queue and spills them again before they run. Returns each call's result (the
+    ``ObjectRef``, or the list of them for several returns), in order."""
+    import ray
+
+    limit = limit or max_in_flight()
+    outs: list[Any] = []
+    pending: list[Any] = []
+    for args in args_list:
+        if len(pending) >= limit:
+            _, pending = ray.wait(pending, num_returns=1)
+        out = submit(*args)
+        outs.append(out)
+        pending.append(out[0] if isinstance(out, list) else out)
+    return outs
 
 
 def run_reduces(
