@@ -163,3 +163,18 @@ def test_started_runtime_stops_every_process(tmp_path: Path) -> None:
     assert len(pids) >= 3
     alive = [p for p in pids if Path(f"/proc/{p}").exists()]
     assert alive == []
+
+
+def test_local_ray_env_is_scoped_and_leaves_user_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from crossthink_data.pipeline.runtime import _LOCAL_RAY_ENV, _local_ray_env
+
+    keys = list(_LOCAL_RAY_ENV)
+    for k in keys:
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv(keys[1], "7")  # the user's own setting wins
+    with _local_ray_env():
+        assert os.environ[keys[0]] == _LOCAL_RAY_ENV[keys[0]]
+        assert os.environ[keys[1]] == "7"
+    assert keys[0] not in os.environ and os.environ[keys[1]] == "7"
