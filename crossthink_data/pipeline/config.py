@@ -110,8 +110,9 @@ class RuntimeSettings(_Frozen):
     progress_bars: bool = True
     # Object store of a local runtime started by the run (Ray's default: 30% of RAM). The
     # mapped blocks wait there for the global dedup decisions; beyond this size Ray spills
-    # them to local disk, so memory stays bounded whatever the row count. Ignored when
-    # connecting to an existing cluster (its nodes were sized when they started).
+    # them to local disk, so the blocks' share of memory stays bounded whatever the row count
+    # (the dedup key tables still grow with it). Ignored when connecting to an existing
+    # cluster (its nodes were sized when they started).
     object_store_mb: int | None = Field(default=None, ge=100)
 
 
