@@ -76,7 +76,7 @@ def build_config(args: argparse.Namespace) -> Any:
     if not specs:
         raise SystemExit("crossthink curate: no sources selected")
     data = {**cfg.model_dump(), "sources": [s.model_dump() for s in specs]}
-    if getattr(args, "object_store_mb", None) is not None:
+    if args.object_store_mb is not None:
         data["runtime"] = {**data["runtime"], "object_store_mb": args.object_store_mb}
     return CurationConfig.model_validate(data)
 

@@ -1,7 +1,7 @@
 """The Ray pipeline's near-dedup decisions equal the single-process reference
 (``filters.minhash.near_duplicates``) on the rows that reached the near-dedup stage, for both
-verification modes: ``estimate`` (parallel tasks over the map step's stored signatures) and
-``exact`` (candidate texts fetched, exact shingle Jaccard)."""
+verification modes: ``estimate`` (the map step's stored signatures of the candidate rows,
+fetched block by block) and ``exact`` (candidate texts fetched, exact shingle Jaccard)."""
 
 from __future__ import annotations
 
