@@ -114,6 +114,10 @@ class RuntimeSettings(_Frozen):
     # (the dedup key tables still grow with it). Ignored when connecting to an existing
     # cluster (its nodes were sized when they started).
     object_store_mb: int | None = Field(default=None, ge=100)
+    # Map blocks of the sources that need no Ray (generators, embedded samples) in a helper
+    # process while a local runtime starts, with the CPU Ray's start leaves idle (only with
+    # two or more CPUs; see ``pipeline.premap``).
+    premap: bool = True
 
 
 class CurationConfig(_Frozen):

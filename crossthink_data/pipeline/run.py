@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -36,7 +37,8 @@ from crossthink_data._optional import import_optional
 from crossthink_data.pipeline import dedup, io, manifest
 from crossthink_data.pipeline.config import CurationConfig
 from crossthink_data.pipeline.hashing import HASH_VERSION, combine
-from crossthink_data.pipeline.runtime import RuntimeInfo, ray_session
+from crossthink_data.pipeline.premap import PreMapper
+from crossthink_data.pipeline.runtime import RuntimeInfo, ray_session, starts_local_runtime
 from crossthink_data.pipeline.stages import MapSettings, map_and_partition
 
 log = logging.getLogger("crossthink_data.pipeline")
@@ -120,6 +122,15 @@ def run_curation(
         not source.generated and (spec.hub_id or spec.data_files) for spec, source in specs
     )
     prepared: dict[str, Any] = {}
+    near_on = bool(config.dedup.near)
+    settings = MapSettings(
+        verifiability=config.verifiability.model_dump(),
+        minhash=config.dedup.minhash_config() if near_on else None,
+        seed=config.seed,
+        sample_rate=config.sample_rate,
+    )
+    local = [_plan_local(spec, source) for spec, source in specs]
+    premapper = _start_premap(config, specs, local, settings, ray_address, num_cpus)
 
     def prepare() -> None:
         """Driver set-up that needs no Ray: runs while Ray starts (see ``ray_session``)."""
@@ -135,42 +146,131 @@ def run_curation(
         pa.array(np.zeros(1, np.uint64))
         prepared["index"] = _build_decontam(config)
 
-    with ray_session(
-        ray_address,
-        num_cpus,
-        warm_data=needs_data,
-        prepare=prepare,
-        object_store_mb=config.runtime.object_store_mb,
-    ) as info:
-        clock.step("ray_init", f"Ray at {info.address} ({info.num_cpus} CPUs)")
-        if not needs_data:
-            return _run(config, specs, out, info, clock, prepared["index"])
-        ray = import_optional("ray", "curation")
-        ctx = ray.data.DataContext.get_current()
-        saved = (ctx.target_min_block_size, ctx.enable_progress_bars, ctx.enable_auto_log_stats)
-        ctx.target_min_block_size = min(saved[0], _READ_MIN_BLOCK_BYTES)
-        ctx.enable_progress_bars = config.runtime.progress_bars and not quiet
-        ctx.enable_auto_log_stats = False
-        try:
-            return _run(config, specs, out, info, clock, prepared["index"])
-        finally:
-            ctx.target_min_block_size, ctx.enable_progress_bars, ctx.enable_auto_log_stats = saved
+    try:
+        with ray_session(
+            ray_address,
+            num_cpus,
+            warm_data=needs_data,
+            prepare=prepare,
+            object_store_mb=config.runtime.object_store_mb,
+        ) as info:
+            premapped = _take_premapped(premapper, config, info)
+            clock.step(
+                "ray_init",
+                f"Ray at {info.address} ({info.num_cpus} CPUs)"
+                + (f", {len(premapped)} blocks mapped meanwhile" if premapper else ""),
+            )
+
+            def go() -> dict[str, Any]:
+                return _run(
+                    config,
+                    specs,
+                    local,
+                    settings,
+                    (premapper, premapped),
+                    out,
+                    info,
+                    clock,
+                    prepared["index"],
+                )
+
+            if not needs_data:
+                return go()
+            ray = import_optional("ray", "curation")
+            ctx = ray.data.DataContext.get_current()
+            saved = (
+                ctx.target_min_block_size,
+                ctx.enable_progress_bars,
+                ctx.enable_auto_log_stats,
+            )
+            ctx.target_min_block_size = min(saved[0], _READ_MIN_BLOCK_BYTES)
+            ctx.enable_progress_bars = config.runtime.progress_bars and not quiet
+            ctx.enable_auto_log_stats = False
+            try:
+                return go()
+            finally:
+                (
+                    ctx.target_min_block_size,
+                    ctx.enable_progress_bars,
+                    ctx.enable_auto_log_stats,
+                ) = saved
+    finally:
+        if premapper is not None:
+            premapper.close()
+
+
+def _parts(config: CurationConfig, num_cpus: int) -> int:
+    """Shuffle partitions of the dedup key tables."""
+    return config.runtime.num_partitions or max(2, num_cpus)
+
+
+def _start_premap(
+    config: CurationConfig,
+    specs: list[tuple[Any, Any]],
+    local: list[tuple[bool, Any]],
+    settings: MapSettings,
+    ray_address: str | None,
+    num_cpus: int | None,
+) -> PreMapper | None:
+    """A :class:`.premap.PreMapper` over the tasks of the sources that need no Ray, when the
+    run will start a local runtime with two or more CPUs (else None)."""
+    cpus = num_cpus or os.cpu_count() or 1
+    if not config.runtime.premap or cpus < 2 or not starts_local_runtime(ray_address):
+        return None
+    batch = config.runtime.batch_size
+    tasks = [
+        ((si, gi), {"blocks": group, "source_name": source.name, "spec": spec})
+        for si, ((spec, source), (is_local, ds)) in enumerate(zip(specs, local, strict=True))
+        if is_local
+        for gi, group in enumerate(_groups(spec, source, ds, batch))
+    ]
+    if not tasks:
+        return None
+    near_on = bool(config.dedup.near)
+    common = {
+        "settings": settings,
+        "batch_size": batch,
+        "num_parts": _parts(config, cpus),
+        "near": near_on,
+    }
+    return PreMapper(tasks, common).start()
+
+
+def _take_premapped(
+    premapper: PreMapper | None, config: CurationConfig, info: RuntimeInfo
+) -> set[Any]:
+    """Stop the helper; the keys of the tasks it finished (none if the partition count it
+    assumed is not the runtime's)."""
+    if premapper is None:
+        return set()
+    done = premapper.freeze()
+    if premapper.num_parts != _parts(config, info.num_cpus):
+        premapper.close()
+        return set()
+    return done
 
 
 def _run(
     config: CurationConfig,
     specs: list[tuple[Any, Any]],
+    local: list[tuple[bool, Any]],
+    settings: MapSettings,
+    premap: tuple[PreMapper | None, set[Any]],
     out: Path,
     info: RuntimeInfo,
     clock: _Clock,
     index: Any,
 ) -> dict[str, Any]:
     ray = import_optional("ray", "curation")
-    parts = config.runtime.num_partitions or max(2, info.num_cpus)
+    parts = _parts(config, info.num_cpus)
+    premapper, premapped = premap
 
     # 1. read every source (schema/file checks) before any work; generators read nothing,
     # embedded samples are rows already in memory, everything else is a Ray Data read.
-    datasets = [(spec, source, _plan_read(spec, source, ray)) for spec, source in specs]
+    datasets = [
+        (spec, source, ds if is_local else source.read(spec, ray))
+        for (spec, source), (is_local, ds) in zip(specs, local, strict=True)
+    ]
     # the decontamination index was built while Ray started
     clock.step(
         "plan",
@@ -179,12 +279,6 @@ def _run(
     )
 
     # 2. source mapping + verifiability + keys
-    settings = MapSettings(
-        verifiability=config.verifiability.model_dump(),
-        minhash=config.dedup.minhash_config() if config.dedup.near else None,
-        seed=config.seed,
-        sample_rate=config.sample_rate,
-    )
     # The reads run on Ray Data (cheap: raw rows); the mapping runs as one plain Ray task per
     # block, all submitted at once, so every CPU is busy from the first block (Ray Data's
     # streaming executor ramps a map operator up slowly and splits each block into a full
@@ -194,10 +288,13 @@ def _run(
     try:
         task = ray.remote(map_and_partition).options(num_returns=2 + parts * (2 if near_on else 1))
         settings_ref = ray.put(settings)
+
         # Submitted as each read streams its blocks: mapping (and the workers' imports)
         # overlaps with the reads still starting; submission order never affects the output.
-        outs = [
-            task.remote(
+        # Blocks the helper mapped while Ray started (see :mod:`.premap`) are put in the
+        # object store after every other task is submitted.
+        def submit(spec: Any, source: Any, group: list[Any]) -> Any:
+            return task.remote(
                 *group,
                 source_name=source.name,
                 spec=spec,
@@ -206,9 +303,21 @@ def _run(
                 num_parts=parts,
                 near=near_on,
             )
-            for spec, source, ds in datasets
-            for group in _groups(spec, source, ds, config.runtime.batch_size)
-        ]
+
+        # Blocks the helper mapped while Ray started (see :mod:`.premap`) are put in the
+        # object store, one at a time, after every other task is submitted.
+        outs: list[Any] = []
+        held: list[tuple[int, Any, Any, list[Any], tuple[int, int]]] = []
+        for si, (spec, source, ds) in enumerate(datasets):
+            for gi, group in enumerate(_groups(spec, source, ds, config.runtime.batch_size)):
+                if (si, gi) in premapped:
+                    held.append((len(outs), spec, source, group, (si, gi)))
+                    outs.append(None)
+                else:
+                    outs.append(submit(spec, source, group))
+        for i, spec, source, group, key in held:
+            block = premapper.load(key) if premapper is not None else None
+            outs[i] = [ray.put(x) for x in block] if block else submit(spec, source, group)
         refs = [o[0] for o in outs]
         counts = _await_with_progress([o[1] for o in outs], clock, "map")
     except Exception as exc:
@@ -300,7 +409,8 @@ def _run(
             "records": [{"path": w["path"], "rows": w["rows"]} for w in records_files],
             "rejects": [{"path": w["path"], "rows": w["rows"]} for w in rejects_files],
         },
-        "runtime": info.to_dict(),
+        # blocks mapped by the helper while Ray started: speed only, never the content
+        "runtime": {**info.to_dict(), "premapped_blocks": len(premapped)},
         "timings": {},
     }
     clock.step("manifest", "stage counts assembled")
@@ -349,13 +459,14 @@ def _await_with_progress(refs: list[Any], clock: _Clock, step: str) -> list[Any]
     return list(ray.get(refs))
 
 
-def _plan_read(spec: Any, source: Any, ray: Any) -> Any:
-    """What the map tasks read for one source: None for a generator, the rows for an
-    embedded sample, else the (lazy) Ray Data dataset."""
+def _plan_local(spec: Any, source: Any) -> tuple[bool, Any]:
+    """What the map tasks read for a source that needs no Ray: ``(True, None)`` for a
+    generator, ``(True, rows)`` for an embedded sample; ``(False, None)`` for the others,
+    which are read with Ray Data once Ray is up."""
     if source.generated:
-        return None
+        return True, None
     rows = source.in_memory_rows(spec)
-    return rows if rows is not None else source.read(spec, ray)
+    return (True, rows) if rows is not None else (False, None)
 
 
 def _groups(spec: Any, source: Any, ds: Any, rows: int) -> Iterator[list[Any]]:

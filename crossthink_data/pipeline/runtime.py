@@ -98,6 +98,17 @@ def shutdown_started_runtime(ray: Any) -> None:
     ray.shutdown()
 
 
+def starts_local_runtime(address: str | None = None) -> bool:
+    """Whether :func:`ray_session` with this ``address`` will start a local runtime: no
+    address given, none in ``RAY_ADDRESS``, and this process not connected already."""
+    import sys
+
+    if address or os.environ.get("RAY_ADDRESS"):
+        return False
+    ray = sys.modules.get("ray")
+    return not (ray is not None and ray.is_initialized())
+
+
 @contextmanager
 def ray_session(
     address: str | None = None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -317,12 +318,10 @@ _OBJ_CACHE: dict[str, Any] = {}
 
 def _resolve(ref: Any) -> Any:
     """ray.get with a per-process cache (the broadcast objects are reused by every batch)."""
-    if ref is None:
-        return None
-    try:
-        import ray
-    except ImportError:  # pragma: no cover - tests pass plain objects
+    if ref is None or "ray" not in sys.modules:  # no Ray in this process: a plain object
         return ref
+    import ray
+
     if not isinstance(ref, ray.ObjectRef):
         return ref
     key = ref.hex()

@@ -143,6 +143,7 @@ def test_one_cpu_subprocess_matches(
     assert _files(out) == _files(out1)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runtime"]["num_cpus"] == 1
+    assert manifest["runtime"]["premapped_blocks"] == 0  # one CPU: nothing is idle
     assert manifest["config"]["runtime"]["object_store_mb"] == 300  # a speed/memory knob only
     # And so every blend built from it: gpr_up is the same on 1 and 2 Ray CPUs.
     from crossthink_data.blends.build import build_blend

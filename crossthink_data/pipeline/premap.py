@@ -1,0 +1,157 @@
+"""Mapping while Ray starts: a helper process maps blocks with the CPU Ray's start leaves idle.
+
+A local Ray start takes about 2 s and keeps about one core busy; on a machine with more
+cores, the others wait. So, before ``ray.init``, the run starts one plain helper process
+(``python -c``, below), at a lower scheduling priority so that Ray's own start comes first.
+It maps the tasks of the sources that need no Ray to read (generators' id ranges, embedded
+samples' rows), taking them from the end of the task list, and writes each finished block
+to its own file in a private temporary directory (written under a temporary name, then
+renamed, so a file that exists is whole). It needs nothing from the driver once started:
+the driver's threads are often blocked while ``ray.init`` holds the interpreter.
+
+Once Ray is up, :meth:`PreMapper.freeze` stops the helper and reads the finished blocks; the
+run submits every other task to Ray as usual and puts those blocks in the object store. A
+block is the same function of the same input wherever it is mapped, so the output never
+depends on how many blocks the helper finished. Used only for a local runtime with two or
+more CPUs (with one CPU nothing is idle; joining a cluster is quick). A failure in the
+helper only leaves its tasks to Ray.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("crossthink_data.pipeline")
+
+# Nice increment of the helper: under contention Ray's start-up processes get ~10x its share.
+NICENESS = 10
+# At most this many tasks go to the helper (~9 MB each at the default batch size): a slow Ray
+# start cannot make it write an unbounded amount, or outlive a killed driver for long.
+MAX_TASKS = 32
+_TASKS = "tasks.pkl"
+_ENTRY = "from crossthink_data.pipeline.premap import main; main()"
+
+
+class PreMapper:
+    """Maps ``tasks`` (``(key, map_and_partition keyword arguments)``) in a helper process
+    until :meth:`freeze`. ``common`` holds the keyword arguments every task shares."""
+
+    def __init__(
+        self, tasks: Sequence[tuple[Hashable, dict[str, Any]]], common: dict[str, Any]
+    ) -> None:
+        # The last tasks: the helper works backwards from the end of the list.
+        self._tasks = list(tasks)[-MAX_TASKS:]
+        self._common = common
+        self._dir: Path | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._done: dict[Hashable, Path] | None = None
+
+    @property
+    def num_parts(self) -> int:
+        """The shuffle partition count the helper's blocks were split for."""
+        return int(self._common.get("num_parts", 0))
+
+    def start(self) -> PreMapper:
+        if not self._tasks:
+            return self
+        self._dir = Path(tempfile.mkdtemp(prefix="crossthink-premap-"))
+        with open(self._dir / _TASKS, "wb") as fh:
+            # The helper maps from the end of the list; Ray's tasks are submitted from the
+            # start, so the two meet wherever the helper stopped.
+            pickle.dump(
+                (self._common, [kw for _, kw in self._tasks]),
+                fh,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
+        root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", _ENTRY, str(self._dir), str(os.getpid())],
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError as exc:
+            log.warning("premap: cannot start the helper (%s); Ray maps every block", exc)
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the helper has finished every task it was given (or ``timeout``)."""
+        if self._proc is not None:
+            self._proc.wait(timeout)
+
+    def freeze(self) -> set[Hashable]:
+        """Stop the helper now; the keys of the tasks it finished (a block in progress is
+        abandoned: Ray maps it). Idempotent; :meth:`load` reads a finished block."""
+        if self._done is not None:
+            return set(self._done)
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+        done: dict[Hashable, Path] = {}
+        if self._dir is not None:
+            for i, (key, _) in enumerate(self._tasks):
+                path = self._dir / f"{i}.pkl"
+                if path.exists():
+                    done[key] = path
+        self._done = done
+        return set(done)
+
+    def load(self, key: Hashable) -> tuple[Any, ...] | None:
+        """The outputs of a finished task (its file is removed), or None if it cannot be
+        read, in which case the caller maps the task itself."""
+        path = (self._done or {}).pop(key, None)
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as fh:
+                # written by our own helper, into a directory only this process knows
+                out: tuple[Any, ...] = pickle.load(fh)
+            return out
+        except (OSError, EOFError, pickle.UnpicklingError) as exc:
+            log.warning("premap: cannot read %s (%s); Ray maps that block", path, exc)
+            return None
+        finally:
+            path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Stop the helper and remove its directory (blocks not loaded are dropped)."""
+        self.freeze()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+        self._done = {}
+
+
+def _serve(workdir: Path, parent: int) -> None:
+    from crossthink_data.pipeline.stages import map_and_partition
+
+    with open(workdir / _TASKS, "rb") as fh:
+        common, tasks = pickle.load(fh)
+    for i in range(len(tasks) - 1, -1, -1):
+        if os.getppid() != parent:  # the driver is gone: nobody will read the blocks
+            return
+        kwargs = dict(tasks[i])
+        out = map_and_partition(*kwargs.pop("blocks"), **kwargs, **common)
+        tmp = workdir / f"{i}.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump(tuple(out), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, workdir / f"{i}.pkl")
+
+
+def main() -> None:
+    """The helper's entry point: ``python -c ... WORKDIR PARENT_PID``."""
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)
+    _serve(Path(sys.argv[1]), int(sys.argv[2]))

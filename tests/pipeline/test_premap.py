@@ -1,0 +1,154 @@
+"""The helper that maps blocks while Ray starts (``pipeline.premap``): its blocks are the
+blocks Ray would have made, it stops when told, and a run that uses it writes the same files."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crossthink_data.pipeline.config import default_config
+from crossthink_data.pipeline.premap import _TASKS, PreMapper, _serve
+from crossthink_data.pipeline.stages import MapSettings, map_and_partition
+from crossthink_data.sources import SourceSpec
+
+SPEC = SourceSpec(name="procedural", rows=1_500)
+
+
+def _common() -> dict[str, Any]:
+    cfg = default_config()
+    settings = MapSettings(
+        verifiability=cfg.verifiability.model_dump(),
+        minhash=cfg.dedup.minhash_config(),
+        seed=cfg.seed,
+        sample_rate=cfg.sample_rate,
+    )
+    return {"settings": settings, "batch_size": 500, "num_parts": 2, "near": True}
+
+
+def _tasks() -> list[tuple[Any, dict[str, Any]]]:
+    return [
+        ((0, i), {"blocks": [(s, s + 500)], "source_name": "procedural", "spec": SPEC})
+        for i, s in enumerate(range(0, 1_500, 500))
+    ]
+
+
+def _without_rids(t: Any) -> Any:
+    # ``_rid`` is random on purpose (ties between identical rows only, never output)
+    return t.drop_columns(["_rid"]) if "_rid" in t.column_names else t
+
+
+def test_helper_blocks_equal_in_process_blocks() -> None:
+    common = _common()
+    pm = PreMapper(_tasks(), common).start()
+    try:
+        pm.join(timeout=120)
+        done = pm.freeze()
+        assert done == {key for key, _ in _tasks()}
+        for key, kw in _tasks():
+            got = pm.load(key)
+            assert got is not None
+            want = map_and_partition(*kw["blocks"], source_name="procedural", spec=SPEC, **common)
+            assert len(got) == len(want) == 2 + 2 * 2
+            assert got[1] == want[1]  # (alive, rejects) counts
+            for g, w in zip(got[2:], want[2:], strict=True):
+                assert _without_rids(g).equals(_without_rids(w))
+            assert _without_rids(got[0]).equals(_without_rids(want[0]))
+            assert pm.load(key) is None  # each block is handed over once
+    finally:
+        pm.close()
+
+
+def test_freeze_stops_the_helper_and_close_removes_its_files() -> None:
+    tasks = [
+        ((0, i), {"blocks": [(s, s + 500)], "source_name": "procedural", "spec": SPEC})
+        for i, s in enumerate(range(0, 50_000, 500))
+    ]
+    pm = PreMapper(tasks, _common()).start()
+    workdir = pm._dir
+    assert workdir is not None and (workdir / _TASKS).exists()
+    done = pm.freeze()  # at once: the helper is still importing
+    assert pm._proc is not None and pm._proc.returncode is not None
+    assert done <= {key for key, _ in tasks}
+    assert len(tasks) > 32 and len(pm._tasks) == 32  # the helper gets at most MAX_TASKS
+    assert pm.freeze() == done  # idempotent
+    pm.close()
+    assert not workdir.exists()
+    assert pm.load((0, 0)) is None
+
+
+def test_unreadable_block_is_left_to_the_caller(caplog: pytest.LogCaptureFixture) -> None:
+    pm = PreMapper(_tasks()[:1], _common()).start()
+    try:
+        pm.join(timeout=120)
+        (key,) = pm.freeze()
+        assert pm._dir is not None
+        (pm._dir / "0.pkl").write_bytes(b"not a pickle")
+        assert pm.load(key) is None
+        assert "Ray maps that block" in caplog.text
+    finally:
+        pm.close()
+
+
+def test_helper_stops_when_its_driver_is_gone(tmp_path: Path) -> None:
+    with open(tmp_path / _TASKS, "wb") as fh:
+        pickle.dump((_common(), [kw for _, kw in _tasks()]), fh)
+    _serve(tmp_path, parent=-1)  # not our parent: returns before mapping anything
+    assert sorted(p.name for p in tmp_path.iterdir()) == [_TASKS]
+
+
+def test_no_tasks_no_helper() -> None:
+    pm = PreMapper([], _common()).start()
+    assert pm._proc is None and pm.freeze() == set()
+    pm.close()
+
+
+@pytest.mark.ray
+def test_run_with_helper_writes_the_same_files(ray_local: str, tmp_path: Path) -> None:
+    """A fresh 2-CPU runtime in another process, where the helper maps blocks while Ray
+    starts, writes the files an in-process run (no helper: Ray is already up) writes."""
+    pytest.importorskip("ray")
+    from crossthink_data.pipeline import run_curation
+    from crossthink_data.sources import SourceSpec as Spec
+
+    cfg = default_config()
+    sources = [s for s in cfg.sources if s.name != "procedural"]
+    cfg = cfg.model_copy(update={"sources": [*sources, Spec(name="procedural", rows=20_000)]})
+    ref = run_curation(cfg, tmp_path / "ref", quiet=True)
+    assert ref["runtime"]["premapped_blocks"] == 0
+    out = tmp_path / "helper"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crossthink_data.cli.main",
+            "curate",
+            "--procedural-rows",
+            "20000",
+            "--num-cpus",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runtime"]["premapped_blocks"] > 0
+    assert manifest["content_hash"] == ref["content_hash"]
+    files = sorted(p.relative_to(out) for p in out.rglob("*.parquet"))
+    assert files == sorted(
+        p.relative_to(tmp_path / "ref") for p in (tmp_path / "ref").rglob("*.parquet")
+    )
+    for f in files:
+        assert (out / f).read_bytes() == (tmp_path / "ref" / f).read_bytes()
