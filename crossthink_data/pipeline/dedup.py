@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from crossthink_data.pipeline.schema import STATS_STAGE
-from crossthink_data.pipeline.shuffle import map_reduce, run_reduces, split_by
+from crossthink_data.pipeline.shuffle import map_reduce, run_reduces, split_by, submit_bounded
 
 
 def _alive(block: Any, columns: list[str] | None = None) -> Any:
@@ -283,12 +283,10 @@ def unique_pairs(pairs: Any) -> Any:
     return p[first]
 
 
-def _fetch_texts(
-    block: Any, num_parts: int, wanted: Any, cfg: Any = None, mode: str = "exact"
-) -> tuple[Any, list[Any]]:
-    """Candidate rows of one block: ``(uid, _rid, text)``; with ``mode="estimate"`` their
-    MinHash signatures instead of the text (the ``_sig`` the map step stored, or recomputed
-    here for candidates only when the block has none)."""
+def _fetch_texts(block: Any, wanted: Any, cfg: Any = None, mode: str = "exact") -> Any:
+    """Candidate rows of one block: ``(uid, _rid, _digest, uh, text)``; with
+    ``mode="estimate"`` their MinHash signatures instead of the text (the ``_sig`` the map
+    step stored, or recomputed here for candidates only when the block has none)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -330,11 +328,22 @@ def _fetch_texts(
         cols["sig"] = pa.FixedSizeListArray.from_arrays(flat, cfg.num_perm)
     else:
         cols["text"] = dedup_text_column(t)
-    return pa.table(cols), [pa.table({"x": pa.array([], pa.int8())})] * num_parts
+    return pa.table(cols)
 
 
-def _noop_reduce(part: int, tables: list[Any]) -> None:
-    return None
+# Blocks per candidate-fetch task: the per-block work is a few milliseconds, so one task per
+# block was mostly task overhead; a few blocks per task keep few blocks pinned at once
+# (tasks in flight are bounded by ``shuffle.submit_bounded``).
+FETCH_GROUP = 4
+
+
+def _fetch_group(wanted: Any, cfg: Any, mode: str, exact_rids: Any, *blocks: Any) -> Any:
+    """:func:`_fetch_texts` over a few blocks (a Ray task), exact duplicates left out."""
+    import pyarrow as pa
+
+    return pa.concat_tables(
+        [_not_in(_fetch_texts(b, wanted, cfg, mode), exact_rids) for b in blocks]
+    )
 
 
 def _verify_chunk(ia: Any, ib: Any, texts: list[str], cfg: Any, mode: str) -> Any:
@@ -492,14 +501,18 @@ def near_dedup(
     wanted = np.unique(pairs.reshape(-1))
     stats["candidate_rows"] = len(wanted)
     _tick(stats, "t_candidates")
-    fetched, _ = map_reduce(
-        block_refs,
-        _fetch_texts,
-        _noop_reduce,
-        1,
-        map_kwargs={"wanted": ray.put(wanted), "cfg": cfg, "mode": settings.verify},
+    fetch = ray.remote(_fetch_group)
+    common = (ray.put(wanted), cfg, settings.verify, exact_ref)
+    fetched = ray.get(
+        submit_bounded(
+            [
+                (*common, *block_refs[i : i + FETCH_GROUP])
+                for i in range(0, len(block_refs), FETCH_GROUP)
+            ],
+            fetch.remote,
+        )
     )
-    rows, first = _first_per_uid(pa.concat_tables([_not_in(t, exact_rids) for t in fetched]))
+    rows, first = _first_per_uid(pa.concat_tables(fetched))
     uniq = rows.filter(pa.array(first))
     _tick(stats, "t_fetch")
     uh_nodes = uniq.column("uh").to_numpy(zero_copy_only=False)
