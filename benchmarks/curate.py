@@ -12,8 +12,10 @@ shared-memory object store once per process that maps it) and the sum of PSS (co
 processes, the driver and the object store still use the other core), and the whole process
 tree pinned to one core with ``sched_setaffinity`` (a one-core machine). Speed-ups are
 printed against both, for the whole command (wall) and for the work after Ray is up, with
-the most a perfectly parallel job could gain on wall time given the fixed costs (process
-start, Ray start and shutdown) and the machine's measured parallel ceiling. This machine is a
+the most the run could gain on wall time with the CPU it spent (every core busy throughout;
+the machine's busy time is read from /proc/stat), and the idle core-seconds left. On 2+
+CPUs the run maps some blocks while Ray starts (``pipeline.premap``): they count in its wall
+time and CPU, not in its work after Ray start. This machine is a
 VM whose speed varies from run to run (steal time), so with ``--repeat N`` every setting
 runs N times, interleaved, and each figure is the median of its runs (with the range).
 """
@@ -61,6 +63,14 @@ def _pss(pid: int) -> int:
     return 0
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, idle) clock ticks of the whole machine from /proc/stat."""
+    with open("/proc/stat") as fh:
+        v = [int(x) for x in fh.readline().split()[1:]]
+    idle = v[3] + v[4]
+    return sum(v) - idle, idle
+
+
 def _tree_mem(root: int, with_pss: bool = True) -> tuple[int, int]:
     """(sum of RSS, sum of PSS) of ``root`` and its descendants (driver, raylet, GCS,
     workers). RSS double-counts the shared object store; PSS does not (0 unless
@@ -97,6 +107,7 @@ def run_once(
         *(["--object-store-mb", str(store_mb)] if store_mb else []),
     ]
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    busy0, _ = _cpu_ticks()
     t0 = time.perf_counter()
     cores = sorted(os.sched_getaffinity(0))[:cpus]
 
@@ -131,6 +142,7 @@ def run_once(
     done.set()
     th.join()
     wall = time.perf_counter() - t0
+    busy_s = (_cpu_ticks()[0] - busy0) / os.sysconf("SC_CLK_TCK")
     if proc.returncode != 0:
         raise SystemExit(f"curate failed (rc={proc.returncode}):\n{stderr[-3000:]}")
     manifest = json.loads((out / "manifest.json").read_text())
@@ -143,6 +155,10 @@ def run_once(
         "rows_per_s": round(upstream / wall),
         "pipeline_s": manifest["timings"]["total"],
         "ray_init_s": manifest["timings"]["ray_init"],
+        # CPU the machine spent while the run lasted (it is otherwise idle): the run's own,
+        # plus the sampler's few percent
+        "busy_core_s": round(busy_s, 2),
+        "premapped_blocks": manifest["runtime"].get("premapped_blocks", 0),
         "peak_rss_sum_gb": round(peak / 2**30, 2),
         "peak_pss_gb": round(peak_pss / 2**30, 2),
         "content_hash": manifest["content_hash"][:16],
@@ -212,7 +228,7 @@ def main() -> int:
             r["work_s"] = round(float(r["pipeline_s"]) - float(r["ray_init_s"]), 2)
             r["fixed_s"] = round(float(r["wall_s"]) - float(r["work_s"]), 2)
         summary = dict(sorted(rs, key=lambda r: float(r["wall_s"]))[len(rs) // 2])
-        for name in ("wall_s", "work_s", "fixed_s", "ray_init_s"):
+        for name in ("wall_s", "work_s", "fixed_s", "ray_init_s", "busy_core_s"):
             vals = sorted(float(r[name]) for r in rs)
             summary[name] = round(vals[len(vals) // 2], 2)
             summary[name + "_range"] = f"{vals[0]:.2f}-{vals[-1]:.2f}"
@@ -221,19 +237,21 @@ def main() -> int:
         summary["peak_rss_sum_gb"] = max(float(r["peak_rss_sum_gb"]) for r in rs)
         results.append(summary)
     print(
-        "\nmedians (range) per setting; work = after Ray is up; fixed = process start, Ray "
-        "start and shutdown; memory = peak over the runs"
+        "\nmedians (range) per setting; work = after Ray is up; fixed = the rest (process "
+        "start, Ray start, shutdown; on 2+ CPUs also the blocks mapped while Ray starts); "
+        "cpu = core-seconds the machine spent; memory = peak over the runs"
     )
     print(
         "cpus        upstream_rows  wall_s (range)       rows/s  work_s (range)       "
-        "fixed_s (range)      rssΣ_GB  pss_GB  hash"
+        "fixed_s (range)      cpu_s  premap  rssΣ_GB  pss_GB  hash"
     )
     for r in results:
         print(
             f"{r['cpus']:<10}  {r['upstream_rows']:>13}  {r['wall_s']:>6} ({r['wall_s_range']:>11})"
             f"  {r['rows_per_s']:>6}  {r['work_s']:>6} ({r['work_s_range']:>11})  "
-            f"{r['fixed_s']:>6} ({r['fixed_s_range']:>11})  {r['peak_rss_sum_gb']:>7}  "
-            f"{r['peak_pss_gb']:>6}  {r['content_hash']}"
+            f"{r['fixed_s']:>6} ({r['fixed_s_range']:>11})  {r['busy_core_s']:>5}  "
+            f"{r['premapped_blocks']:>6}  {r['peak_rss_sum_gb']:>7}  {r['peak_pss_gb']:>6}  "
+            f"{r['content_hash']}"
         )
     by = {str(r["cpus"]): r for r in results}
     top = by.get(str(max(args.cpus)))
@@ -244,17 +262,25 @@ def main() -> int:
             continue
         a, b = by[one], top
         wa, wb = float(a["work_s"]), float(b["work_s"])
-        # The most any job could gain on wall time with these fixed costs: its work scaled
-        # by the machine's parallel ceiling, the fixed costs unchanged.
-        bound = float(a["wall_s"]) / (float(b["fixed_s"]) + wa / ceiling)
+        # The most this run could gain on wall time with the CPU it spent: every core busy
+        # from start to end (no idle core while Ray starts, between task waves, at shutdown).
+        bound = float(a["wall_s"]) / (float(b["busy_core_s"]) / top_cpus)
+        note = (
+            f" (its {b['premapped_blocks']} blocks mapped while Ray started are not in this work)"
+            if b["premapped_blocks"]
+            else ""
+        )
         print(
             f"speed-up {one} -> {b['cpus']} CPUs: {float(a['wall_s']) / float(b['wall_s']):.2f}x "
-            f"wall (at most {bound:.2f}x with these fixed costs), {wa / wb:.2f}x on the work "
-            "after Ray start"
+            f"wall (at most {bound:.2f}x with no idle core), {wa / wb:.2f}x on the work after "
+            f"Ray start{note}"
         )
-    if top_cpus > 1:
+    if top is not None and top_cpus > 1:
+        idle = top_cpus * float(top["wall_s"]) - float(top["busy_core_s"])
         print(
-            f"parallel ceiling of this machine: {ceiling:.2f}x for {top_cpus} CPU-bound processes"
+            f"idle CPU in the {top_cpus}-CPU run: {idle:.2f} core-s of "
+            f"{top_cpus * float(top['wall_s']):.2f}; parallel ceiling of this machine: "
+            f"{ceiling:.2f}x for {top_cpus} CPU-bound processes"
         )
     hashes = {r["content_hash"] for runs_ in samples.values() for r in runs_}
     print(f"same content hash on every run: {len(hashes) == 1}")
