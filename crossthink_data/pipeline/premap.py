@@ -154,4 +154,18 @@ def main() -> None:
     """The helper's entry point: ``python -c ... WORKDIR PARENT_PID``."""
     if hasattr(os, "nice"):
         os.nice(NICENESS)
+    # pyarrow imports pandas (~0.2 s, half the helper's warm-up) on its first array
+    # conversion, only to ask whether the input is a pandas object; the mapping never uses
+    # pandas, so the helper has none. (Were it ever needed, the helper would fail and Ray
+    # would map its blocks.)
+    sys.meta_path.insert(0, _NoPandas())
     _serve(Path(sys.argv[1]), int(sys.argv[2]))
+
+
+class _NoPandas:
+    """Import finder that makes ``import pandas`` fail in the helper (see :func:`main`)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("pandas is not used by the premap helper")
+        return None
