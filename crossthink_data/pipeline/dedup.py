@@ -364,8 +364,12 @@ def _verify_chunk(ia: Any, ib: Any, texts: list[str], cfg: Any, mode: str) -> An
     )
 
 
-def _verify_estimate(uniq: Any, ia: Any, ib: Any, cfg: Any, chunk: int = 200_000) -> Any:
-    """Signature agreement >= threshold for each index pair (vectorised, chunked)."""
+def _verify_estimate(uniq: Any, ia: Any, ib: Any, cfg: Any, chunk: int = 8_192) -> Any:
+    """Signature agreement >= threshold for each index pair (vectorised, chunked).
+
+    Small chunks keep the gathered signatures (``chunk x num_perm`` words per side) a few
+    megabytes: large temporaries were fresh mappings whose page faults sometimes stalled
+    this step for ~0.2 s instead of 0.02 s."""
     import numpy as np
 
     sig_col = uniq.column("sig").combine_chunks()
@@ -373,7 +377,9 @@ def _verify_estimate(uniq: Any, ia: Any, ib: Any, cfg: Any, chunk: int = 200_000
     out = np.zeros(len(ia), dtype=bool)
     for i in range(0, len(ia), chunk):
         a, b = ia[i : i + chunk], ib[i : i + chunk]
-        out[i : i + chunk] = (sig[a] == sig[b]).mean(axis=1) >= cfg.threshold
+        # the mean of the agreement mask, in integers: agree / num_perm >= threshold
+        agree = np.count_nonzero(sig[a] == sig[b], axis=1)
+        out[i : i + chunk] = agree / cfg.num_perm >= cfg.threshold
     return out
 
 
