@@ -178,3 +178,48 @@ def test_local_ray_env_is_scoped_and_leaves_user_settings(monkeypatch: pytest.Mo
         assert os.environ[keys[0]] == _LOCAL_RAY_ENV[keys[0]]
         assert os.environ[keys[1]] == "7"
     assert keys[0] not in os.environ and os.environ[keys[1]] == "7"
+
+
+def test_node_lookup_waits_then_asks_ray_and_is_scoped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a local runtime starts, Ray's raylet lookup is preceded by a short-poll wait (its
+    own retries sleep a whole second); outside that start, Ray's function is untouched."""
+    pytest.importorskip("ray")
+    from ray._private import services
+
+    from crossthink_data.pipeline import runtime
+
+    calls: list[str] = []
+
+    def ray_lookup(gcs: str, node: str) -> dict[str, str]:
+        calls.append(f"ray {gcs} {node}")
+        return {"node": node}
+
+    monkeypatch.setattr(services, "get_node", ray_lookup)
+    monkeypatch.setattr(
+        runtime, "_wait_until_registered", lambda gcs, node: calls.append(f"wait {gcs} {node}")
+    )
+    with runtime._prompt_node_lookup():
+        assert services.get_node is not ray_lookup
+        assert services.get_node("g:1", "abc") == {"node": "abc"}
+    assert services.get_node is ray_lookup
+    assert calls == ["wait g:1 abc", "ray g:1 abc"]
+
+
+@pytest.mark.ray
+def test_wait_until_registered_polls_the_real_gcs(
+    ray_local: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import ray
+
+    from crossthink_data.pipeline import runtime
+
+    node_id = ray.get_runtime_context().get_node_id()
+    t0 = time.perf_counter()
+    runtime._wait_until_registered(ray_local, node_id)  # registered: returns at once
+    assert time.perf_counter() - t0 < 5
+    monkeypatch.setattr(runtime, "_NODE_WAIT_S", 0.2)
+    t0 = time.perf_counter()
+    runtime._wait_until_registered(ray_local, "f" * len(node_id))  # never registers
+    assert 0.2 <= time.perf_counter() - t0 < 5
