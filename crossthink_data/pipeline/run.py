@@ -9,7 +9,9 @@ Plan (one Ray Data pass per row-local step, narrow map/reduce for the global one
    slice of in-memory rows; over ``map_source_batch`` slices): upstream rows -> canonical
    rows, rejects, verifiability, exact key, MinHash band keys, row digest; then, on the fresh
    block, the shuffle-map side of both dedups (narrow key tables split by partition). The
-   work blocks stay in the object store (spilling to disk) until the end.
+   work blocks stay in the object store (spilling to disk) until the end. While a local
+   runtime starts, a helper process maps the last tasks of the sources that need no Ray
+   (:mod:`.premap`); the blocks it finished go to the object store instead.
 3. Exact dedup and near dedup (:mod:`.dedup`): one reduce task per partition of the key
    tables; only the decisions (dropped row ids) reach the driver, then ``ray.put``.
 4. One pass of plain Ray tasks over the same blocks (:mod:`.io`): apply the broadcast
