@@ -38,6 +38,7 @@ NICENESS = 10
 # start cannot make it write an unbounded amount, or outlive a killed driver for long.
 MAX_TASKS = 32
 _TASKS = "tasks.pkl"
+_LOG = "helper.log"
 _ENTRY = "from crossthink_data.pipeline.premap import main; main()"
 
 
@@ -76,11 +77,14 @@ class PreMapper:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-c", _ENTRY, str(self._dir), str(os.getpid())],
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
+            with open(self._dir / _LOG, "wb") as err:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-c", _ENTRY, str(self._dir), str(os.getpid())],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                    env=env,
+                )
         except OSError as exc:
             log.warning("premap: cannot start the helper (%s); Ray maps every block", exc)
         return self
@@ -98,6 +102,10 @@ class PreMapper:
         if self._proc is not None:
             if self._proc.poll() is None:
                 self._proc.kill()
+            elif self._proc.returncode != 0 and self._dir is not None:
+                # it failed on its own: say why (its blocks are mapped on Ray)
+                tail = (self._dir / _LOG).read_text(errors="replace").strip().splitlines()[-3:]
+                log.warning("premap: the helper failed (%s); Ray maps its blocks", " | ".join(tail))
             self._proc.wait()
         done: dict[Hashable, Path] = {}
         if self._dir is not None:

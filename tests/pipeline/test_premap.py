@@ -152,3 +152,14 @@ def test_run_with_helper_writes_the_same_files(ray_local: str, tmp_path: Path) -
     )
     for f in files:
         assert (out / f).read_bytes() == (tmp_path / "ref" / f).read_bytes()
+
+
+def test_failing_helper_is_reported_and_leaves_its_tasks(caplog: pytest.LogCaptureFixture) -> None:
+    bad = ((0, 9), {"blocks": [(0, 10)], "source_name": "no_such_source", "spec": SPEC})
+    pm = PreMapper([*_tasks()[:1], bad], _common()).start()  # the helper starts at the end
+    try:
+        pm.join(timeout=120)
+        assert pm.freeze() == set()
+        assert "the helper failed" in caplog.text and "no_such_source" in caplog.text
+    finally:
+        pm.close()
