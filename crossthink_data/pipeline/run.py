@@ -118,20 +118,17 @@ def run_curation(
     out = Path(out_dir).resolve()
     clock = _Clock(quiet)
     specs = _resolve_specs(config)
-    # Only sources read from files or the Hub go through Ray Data; generators and embedded
-    # samples need neither its import nor its executor.
-    needs_data = any(
-        not source.generated and (spec.hub_id or spec.data_files) for spec, source in specs
-    )
     prepared: dict[str, Any] = {}
-    near_on = bool(config.dedup.near)
     settings = MapSettings(
         verifiability=config.verifiability.model_dump(),
-        minhash=config.dedup.minhash_config() if near_on else None,
+        minhash=config.dedup.minhash_config() if config.dedup.near else None,
         seed=config.seed,
         sample_rate=config.sample_rate,
     )
+    # Only sources read from files or the Hub go through Ray Data; generators and embedded
+    # samples need neither its import nor its executor.
     local = [_plan_local(spec, source) for spec, source in specs]
+    needs_data = not all(is_local for is_local, _ in local)
     premapper = _start_premap(config, specs, local, settings, ray_address, num_cpus)
 
     def prepare() -> None:
@@ -293,8 +290,6 @@ def _run(
 
         # Submitted as each read streams its blocks: mapping (and the workers' imports)
         # overlaps with the reads still starting; submission order never affects the output.
-        # Blocks the helper mapped while Ray started (see :mod:`.premap`) are put in the
-        # object store after every other task is submitted.
         def submit(spec: Any, source: Any, group: list[Any]) -> Any:
             return task.remote(
                 *group,
@@ -317,9 +312,11 @@ def _run(
                     outs.append(None)
                 else:
                     outs.append(submit(spec, source, group))
+        used = 0
         for i, spec, source, group, key in held:
             block = premapper.load(key) if premapper is not None else None
             outs[i] = [ray.put(x) for x in block] if block else submit(spec, source, group)
+            used += block is not None
         refs = [o[0] for o in outs]
         counts = _await_with_progress([o[1] for o in outs], clock, "map")
     except Exception as exc:
@@ -412,7 +409,7 @@ def _run(
             "rejects": [{"path": w["path"], "rows": w["rows"]} for w in rejects_files],
         },
         # blocks mapped by the helper while Ray started: speed only, never the content
-        "runtime": {**info.to_dict(), "premapped_blocks": len(premapped)},
+        "runtime": {**info.to_dict(), "premapped_blocks": used},
         "timings": {},
     }
     clock.step("manifest", "stage counts assembled")
