@@ -104,8 +104,12 @@ class PreMapper:
                 self._proc.kill()
             elif self._proc.returncode != 0 and self._dir is not None:
                 # it failed on its own: say why (its blocks are mapped on Ray)
-                tail = (self._dir / _LOG).read_text(errors="replace").strip().splitlines()[-3:]
-                log.warning("premap: the helper failed (%s); Ray maps its blocks", " | ".join(tail))
+                try:
+                    text = (self._dir / _LOG).read_text(errors="replace")
+                except OSError as exc:
+                    text = str(exc)
+                tail = " | ".join(text.strip().splitlines()[-3:])
+                log.warning("premap: the helper failed (%s); Ray maps its blocks", tail)
             self._proc.wait()
         done: dict[Hashable, Path] = {}
         if self._dir is not None:
