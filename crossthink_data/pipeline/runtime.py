@@ -154,12 +154,17 @@ def shutdown_started_runtime(ray: Any) -> None:
     ray.shutdown()
 
 
+def _requested(address: str | None) -> str | None:
+    """The cluster a session asks for: ``address``, else ``RAY_ADDRESS``, else None."""
+    return address or os.environ.get("RAY_ADDRESS") or None
+
+
 def starts_local_runtime(address: str | None = None) -> bool:
     """Whether :func:`ray_session` with this ``address`` will start a local runtime: no
     address given, none in ``RAY_ADDRESS``, and this process not connected already."""
     import sys
 
-    if address or os.environ.get("RAY_ADDRESS"):
+    if _requested(address):
         return False
     ray = sys.modules.get("ray")
     return not (ray is not None and ray.is_initialized())
@@ -178,7 +183,7 @@ def ray_session(
     spawns, so meanwhile a thread imports ``ray.data`` (``warm_data``) and runs ``prepare``
     (the caller's own set-up); an error from ``prepare`` is raised once Ray is up."""
     ray = import_optional("ray", "curation")
-    requested = address or os.environ.get("RAY_ADDRESS") or None
+    requested = _requested(address)
     started = False
     if ray.is_initialized():
         current = ray.get_runtime_context().gcs_address
