@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import IO, Any
+
+from crossthink_data._cpus import usable_cpus
 
 CHUNK = 2048
 
@@ -30,7 +31,7 @@ def register(sub: Any) -> None:
         default="answer",
         help="answer: reward = accuracy only; reward: the paper's format AND accuracy",
     )
-    p.add_argument("--workers", type=int, default=1, help="processes (0 = all cores)")
+    p.add_argument("--workers", type=int, default=1, help="processes (0 = every usable CPU)")
     p.set_defaults(func=run)
 
 
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"crossthink verify: cannot read {args.input}: {exc.strerror}", file=sys.stderr)
         return 2
     fout = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
-    workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
+    workers = args.workers if args.workers > 0 else usable_cpus()
     reasons: collections.Counter[str] = collections.Counter()
     n = correct = 0
     reward_sum = 0.0

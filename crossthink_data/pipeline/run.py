@@ -28,13 +28,13 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from crossthink_data._cpus import usable_cpus
 from crossthink_data._optional import import_optional
 from crossthink_data.pipeline import dedup, io, manifest
 from crossthink_data.pipeline.config import CurationConfig
@@ -213,7 +213,7 @@ def _start_premap(
 ) -> PreMapper | None:
     """A :class:`.premap.PreMapper` over the tasks of the sources that need no Ray, when the
     run will start a local runtime with two or more CPUs (else None)."""
-    cpus = num_cpus or os.cpu_count() or 1
+    cpus = num_cpus or usable_cpus()
     if not config.runtime.premap or cpus < 2 or not starts_local_runtime(ray_address):
         return None
     batch = config.runtime.batch_size

@@ -1,7 +1,8 @@
 """Connecting to Ray: a local runtime sized to the machine, or an existing cluster.
 
 Address resolution: the explicit ``address`` (``--ray-address``), else ``RAY_ADDRESS``,
-else a fresh local runtime (``num_cpus`` or all cores, no dashboard). When this process is
+else a fresh local runtime (``num_cpus``, else every CPU this process may use, see
+:mod:`crossthink_data._cpus`; no dashboard). When this process is
 already connected (tests, notebooks), the connection is reused; an explicit address that
 does not match it is an error rather than being silently ignored. A runtime started here is
 shut down on exit.
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from crossthink_data._cpus import usable_cpus
 from crossthink_data._optional import import_optional
 
 
@@ -219,7 +221,7 @@ def ray_session(
                 with _local_ray_env(), _prompt_node_lookup():
                     ray.init(
                         address="local",
-                        num_cpus=num_cpus or os.cpu_count() or 1,
+                        num_cpus=num_cpus or usable_cpus(),
                         include_dashboard=False,
                         **kwargs,
                     )

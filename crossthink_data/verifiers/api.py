@@ -7,13 +7,13 @@ any unexpected failure into a verdict: one bad rollout must never crash a traini
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from crossthink_data._cpus import usable_cpus
 from crossthink_data.registry import Registry
 from crossthink_data.verifiers.base import Verifier
 from crossthink_data.verifiers.types import DEFAULT_CONFIG, Verdict, VerifyConfig
@@ -218,10 +218,10 @@ def verify_many(
     """Verify many ``{response, gold, template, options?}`` items, in order.
 
     ``workers=1`` runs in this process; more uses a process pool (sympy work is CPU-bound
-    and holds the GIL, so processes, not threads). ``workers=None`` uses every core.
+    and holds the GIL, so processes, not threads). ``workers=None`` uses every usable core.
     """
     batch = list(items)
-    n = workers or os.cpu_count() or 1
+    n = workers or usable_cpus()
     if n <= 1 or len(batch) <= chunk_size:
         return _verify_chunk(batch)
     chunks = [batch[i : i + chunk_size] for i in range(0, len(batch), chunk_size)]

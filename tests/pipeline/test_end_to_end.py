@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -115,9 +116,12 @@ def test_one_cpu_subprocess_matches(
     embedded_run: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     """A fresh 1-CPU Ray runtime with a small object store, in another process, writes the
-    same files."""
+    same files. The process is pinned to one core and not told ``--num-cpus``: the runtime
+    is sized to the CPUs it may use, not to the machine's (on Linux; else the flag)."""
     out1, m1 = embedded_run
     out = tmp_path / "cpu1"
+    pin = hasattr(os, "sched_setaffinity")
+    one_core = {min(os.sched_getaffinity(0))} if pin else set()
     proc = subprocess.run(
         [
             sys.executable,
@@ -126,8 +130,7 @@ def test_one_cpu_subprocess_matches(
             "curate",
             "--out",
             str(out),
-            "--num-cpus",
-            "1",
+            *([] if pin else ["--num-cpus", "1"]),
             "--object-store-mb",
             "300",
             "--quiet",
@@ -135,7 +138,8 @@ def test_one_cpu_subprocess_matches(
         capture_output=True,
         text=True,
         timeout=300,
-        env={k: v for k, v in __import__("os").environ.items() if k != "RAY_ADDRESS"},
+        env={k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"},
+        preexec_fn=(lambda: os.sched_setaffinity(0, one_core)) if pin else None,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
