@@ -48,14 +48,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """The ``crossthink`` command: :func:`main`, then exit without the interpreter's final
-    garbage collection. A curate run leaves Ray's, pyarrow's and pydantic's objects in the
-    heap, and walking them at exit took ~0.25 s of every command; ``gc.freeze()`` moves them
-    out of the collector's reach. Everything else at exit (atexit hooks, flushing) runs as
-    usual. In-process callers use :func:`main`, which leaves the collector alone."""
+    """The ``crossthink`` command: :func:`main`, then a quick exit. A local Ray runtime the
+    command started is killed rather than shut down, since the process ends anyway (see
+    :mod:`crossthink_data._exit`); otherwise the process exits without the interpreter's
+    final garbage collection: a curate run leaves Ray's, pyarrow's and pydantic's objects in
+    the heap, and walking them at exit took ~0.25 s of every command; ``gc.freeze()`` moves
+    them out of the collector's reach. In-process callers use :func:`main`, which does
+    neither."""
     import gc
 
+    from crossthink_data import _exit
+
+    _exit.mark_cli_process()
     rc = main()
+    _exit.finish(rc)  # returns only when no runtime was left to stop
     gc.freeze()
     sys.exit(rc)
 

@@ -5,7 +5,8 @@ else a fresh local runtime (``num_cpus``, else every CPU this process may use, s
 :mod:`crossthink_data._cpus`; no dashboard). When this process is
 already connected (tests, notebooks), the connection is reused; an explicit address that
 does not match it is an error rather than being silently ignored. A runtime started here is
-shut down on exit.
+shut down on exit; in the ``crossthink`` command, whose process ends right after, it is
+killed instead (see :mod:`crossthink_data._exit`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from crossthink_data import _exit
 from crossthink_data._cpus import usable_cpus
 from crossthink_data._optional import import_optional
 
@@ -92,8 +95,6 @@ _NODE_WAIT_S = 10.0
 
 def _wait_until_registered(gcs_address: str, node_id: str) -> None:
     """Poll the GCS node table until ``node_id`` is alive (at most ``_NODE_WAIT_S``)."""
-    import time
-
     services: Any = importlib.import_module("ray._private.services")
     state: Any = importlib.import_module("ray._private.state")
     gs = state.GlobalState()
@@ -154,6 +155,78 @@ def shutdown_started_runtime(ray: Any) -> None:
     except Exception:  # pragma: no cover - private API moved: fall back to the plain shutdown
         pass
     ray.shutdown()
+
+
+_KILL_WAIT_S = 2.0
+
+
+def _descendants(pid: int) -> list[int] | None:
+    """Every descendant of ``pid``, from /proc (None where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(ppid, []).append(int(entry))
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def kill_started_runtime(ray: Any) -> None:
+    """Stop a local runtime this process started, when the process ends right after (see
+    :mod:`crossthink_data._exit`): SIGKILL every process it spawned (GCS, raylet, agents,
+    workers: all are descendants of this process), then remove Ray's spill directory, as
+    ``ray.shutdown`` would. Takes milliseconds, not ``ray.shutdown``'s 0.2-0.5 s. This
+    process's own side of Ray is left as it is, so it must end next without calling into Ray
+    (Ray's exit hook, which would, is removed). Without /proc, the ordinary shutdown."""
+    import signal
+
+    pids = _descendants(os.getpid())
+    if pids is None:  # pragma: no cover - not Linux
+        shutdown_started_runtime(ray)
+        return
+    import atexit
+
+    from ray._private import worker as ray_worker
+
+    atexit.unregister(ray_worker.shutdown)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    node = getattr(ray_worker, "_global_node", None)
+    if node is not None and node.is_head():
+        node.destroy_external_storage()
+    # A killed process takes a moment to die (its memory is unmapped first): wait for
+    # that, so that none is left when the command returns.
+    deadline = time.monotonic() + _KILL_WAIT_S
+    while any(_live(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _live(pid: int) -> bool:
+    """``pid`` exists and has not died (a zombie has: it only awaits its parent's wait)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            stat = fh.read()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :][:1] not in ("Z", "X")
 
 
 def _requested(address: str | None) -> str | None:
@@ -244,4 +317,7 @@ def ray_session(
         yield info
     finally:
         if started:
-            shutdown_started_runtime(ray)
+            if _exit.exits_after_command():  # the CLI: the process ends next
+                _exit.defer(lambda: kill_started_runtime(ray))
+            else:
+                shutdown_started_runtime(ray)

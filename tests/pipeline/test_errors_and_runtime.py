@@ -165,6 +165,55 @@ def test_started_runtime_stops_every_process(tmp_path: Path) -> None:
     assert alive == []
 
 
+_CLI_EXIT_SCRIPT = """
+import json, os, sys, ray
+from crossthink_data import _exit
+from crossthink_data.pipeline.runtime import _descendants, ray_session
+_exit.mark_cli_process()
+with ray_session(num_cpus=2, warm_data=False) as info:
+    assert info.started_here
+    ray.get([ray.remote(lambda: os.getpid()).remote() for _ in range(4)])
+    pids = _descendants(os.getpid())
+assert ray.is_initialized()  # left running for finish(), not shut down
+print(json.dumps(pids))
+_exit.finish(3)
+print("not reached")
+"""
+
+
+def test_cli_process_kills_its_runtime_and_exits(tmp_path: Path) -> None:
+    """In the ``crossthink`` process the runtime is not shut down but killed by
+    ``_exit.finish``, which then ends the process with the command's code: every process
+    the runtime had (GCS, raylet, agents, workers) is gone, output is flushed."""
+    import os
+    import subprocess
+    import sys
+
+    from crossthink_data.pipeline.runtime import _live
+
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    proc = subprocess.run(
+        [sys.executable, "-c", _CLI_EXIT_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    lines = proc.stdout.strip().splitlines()
+    assert "not reached" not in lines
+    pids = json.loads(lines[-1])
+    assert len(pids) >= 5  # GCS, raylet, agents, two workers, ...
+    assert [p for p in pids if _live(p)] == []
+
+
+def test_finish_returns_when_nothing_was_deferred() -> None:
+    from crossthink_data import _exit
+
+    assert _exit.exits_after_command() is False  # pytest's process is not the CLI
+    _exit.finish(0)  # nothing deferred: returns, the caller exits as usual
+
+
 def test_local_ray_env_is_scoped_and_leaves_user_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
