@@ -160,8 +160,9 @@ def shutdown_started_runtime(ray: Any) -> None:
 _KILL_WAIT_S = 2.0
 
 
-def _descendants(pid: int) -> list[int] | None:
-    """Every descendant of ``pid``, from /proc (None where there is no /proc)."""
+def _descendants(pid: int) -> dict[int, int] | None:
+    """``{descendant: its parent}`` for every descendant of ``pid``, from /proc (None where
+    there is no /proc)."""
     children: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
@@ -177,26 +178,50 @@ def _descendants(pid: int) -> list[int] | None:
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile
         children.setdefault(ppid, []).append(int(entry))
-    out: list[int] = []
+    out: dict[int, int] = {}
     todo = [pid]
     while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
+        parent = todo.pop()
+        for child in children.get(parent, []):
+            out[child] = parent
             todo.append(child)
     return out
 
 
+def _signal_all(pids: list[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def _wait_dead(pids: list[int]) -> None:
+    """Until every one of ``pids`` has died (at most ``_KILL_WAIT_S``): a killed process
+    takes a moment to, its memory is unmapped first."""
+    deadline = time.monotonic() + _KILL_WAIT_S
+    while any(_live(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def kill_started_runtime(ray: Any) -> None:
     """Stop a local runtime this process started, when the process ends right after (see
-    :mod:`crossthink_data._exit`): SIGKILL every process it spawned (GCS, raylet, agents,
-    workers: all are descendants of this process), then remove Ray's spill directory, as
-    ``ray.shutdown`` would. Takes milliseconds, not ``ray.shutdown``'s 0.2-0.5 s. This
-    process's own side of Ray is left as it is, so it must end next without calling into Ray
-    (Ray's exit hook, which would, is removed). Without /proc, the ordinary shutdown."""
+    :mod:`crossthink_data._exit`): SIGKILL every process it spawned (all are descendants of
+    this process), wait until they are dead, and remove Ray's spill directory as
+    ``ray.shutdown`` would. Milliseconds, not ``ray.shutdown``'s 0.2-0.5 s.
+
+    Order matters on one core. Once its GCS and raylet are gone, this process's own Ray
+    threads spin on the broken connections, and they starve the dying workers (Ray runs
+    them niced): a worker then took over a second to die. So the processes this one started
+    (GCS, raylet, monitor, API server, log monitor) are first stopped (SIGSTOP: the raylet
+    cannot start a new worker, and no connection breaks); the raylet's children (workers,
+    agents) are killed and waited for; then the stopped ones. This process's own side of
+    Ray is left as it is, so it must end next without calling into Ray (Ray's exit hook,
+    which would, is removed). Without /proc, the ordinary shutdown."""
     import signal
 
-    pids = _descendants(os.getpid())
-    if pids is None:  # pragma: no cover - not Linux
+    tree = _descendants(os.getpid())
+    if tree is None:  # pragma: no cover - not Linux
         shutdown_started_runtime(ray)
         return
     import atexit
@@ -204,19 +229,16 @@ def kill_started_runtime(ray: Any) -> None:
     from ray._private import worker as ray_worker
 
     atexit.unregister(ray_worker.shutdown)
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    mine = [p for p, parent in tree.items() if parent == os.getpid()]
+    rest = [p for p, parent in tree.items() if parent != os.getpid()]
+    _signal_all(mine, signal.SIGSTOP)
+    _signal_all(rest, signal.SIGKILL)
+    _wait_dead(rest)
+    _signal_all(mine, signal.SIGKILL)
+    _wait_dead(mine)
     node = getattr(ray_worker, "_global_node", None)
     if node is not None and node.is_head():
         node.destroy_external_storage()
-    # A killed process takes a moment to die (its memory is unmapped first): wait for
-    # that, so that none is left when the command returns.
-    deadline = time.monotonic() + _KILL_WAIT_S
-    while any(_live(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.005)
 
 
 def _live(pid: int) -> bool:

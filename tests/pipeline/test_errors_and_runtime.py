@@ -173,7 +173,7 @@ _exit.mark_cli_process()
 with ray_session(num_cpus=2, warm_data=False) as info:
     assert info.started_here
     ray.get([ray.remote(lambda: os.getpid()).remote() for _ in range(4)])
-    pids = _descendants(os.getpid())
+    pids = list(_descendants(os.getpid()))
 assert ray.is_initialized()  # left running for finish(), not shut down
 print(json.dumps(pids))
 _exit.finish(3)
