@@ -306,7 +306,16 @@ def map_and_partition(
     # One chunk per column: storing the block in the object store then copies a few large
     # buffers instead of many small ones (measured ~4x faster for a 4096-row block).
     table = table.combine_chunks()
-    return (table, *partition_keys(table, num_parts, near))
+    parts = partition_keys(table, num_parts, near)
+    # The dedup keys now travel in their partitions; the block keeps only what later
+    # stages read, so the object store holds ~12% less (written to fresh pages: the cost
+    # of storing a block is mostly page faults, not the copy).
+    spent = [c for c in _PARTITIONED if c in table.column_names]
+    return (table.drop_columns(spent), *parts)
+
+
+# Work columns that :func:`map_and_partition` hands on as key partitions.
+_PARTITIONED = ("_xk1", "_xk2", "_bands")
 
 
 # --------------------------------------------------------------------------------------

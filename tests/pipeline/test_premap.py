@@ -163,3 +163,17 @@ def test_failing_helper_is_reported_and_leaves_its_tasks(caplog: pytest.LogCaptu
         assert "the helper failed" in caplog.text and "no_such_source" in caplog.text
     finally:
         pm.close()
+
+
+def test_map_task_block_drops_the_keys_its_partitions_carry() -> None:
+    """The mapped block goes to the object store without the dedup keys (exact keys, LSH
+    bands) that already travel in its partitions; what later stages read stays."""
+    (_, kw), *_ = _tasks()
+    out = map_and_partition(*kw["blocks"], source_name="procedural", spec=SPEC, **_common())
+    block, counts, *parts = out
+    assert not {"_xk1", "_xk2", "_bands"} & set(block.column_names)
+    assert {"_sig", "_uh", "_digest", "_rid", "_stage"} <= set(block.column_names)
+    alive = counts[0]
+    assert alive > 0
+    assert sum(p.num_rows for p in parts[:2]) == alive  # exact keys: one per alive row
+    assert sum(p.num_rows for p in parts[2:]) > alive  # bands: several per alive row
