@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -143,21 +144,21 @@ print(json.dumps(pids))
 """
 
 
-def test_started_runtime_stops_every_process(tmp_path: Path) -> None:
-    """The local runtime a run starts is torn down whole (the autoscaler monitor is stopped
-    before Ray's own shutdown): none of its processes outlives the session."""
+def _python(script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter that starts its own local runtime."""
     import os
-    import subprocess
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    proc = subprocess.run(
-        [sys.executable, "-c", _SHUTDOWN_SCRIPT],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
     )
+
+
+def test_started_runtime_stops_every_process(tmp_path: Path) -> None:
+    """The local runtime a run starts is torn down whole (the autoscaler monitor is stopped
+    before Ray's own shutdown): none of its processes outlives the session."""
+    proc = _python(_SHUTDOWN_SCRIPT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     pids = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(pids) >= 3
@@ -185,20 +186,9 @@ def test_cli_process_kills_its_runtime_and_exits(tmp_path: Path) -> None:
     """In the ``crossthink`` process the runtime is not shut down but killed by
     ``_exit.finish``, which then ends the process with the command's code: every process
     the runtime had (GCS, raylet, agents, workers) is gone, output is flushed."""
-    import os
-    import subprocess
-    import sys
-
     from crossthink_data.pipeline.runtime import _live
 
-    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    proc = subprocess.run(
-        [sys.executable, "-c", _CLI_EXIT_SCRIPT],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    proc = _python(_CLI_EXIT_SCRIPT)
     assert proc.returncode == 3, proc.stderr[-2000:]
     lines = proc.stdout.strip().splitlines()
     assert "not reached" not in lines
