@@ -1,12 +1,12 @@
 """Connecting to Ray: a local runtime sized to the machine, or an existing cluster.
 
 Address resolution: the explicit ``address`` (``--ray-address``), else ``RAY_ADDRESS``,
-else a fresh local runtime (``num_cpus``, else every CPU this process may use, see
-:mod:`crossthink_data._cpus`; no dashboard). When this process is
-already connected (tests, notebooks), the connection is reused; an explicit address that
-does not match it is an error rather than being silently ignored. A runtime started here is
-shut down on exit; in the ``crossthink`` command, whose process ends right after, it is
-killed instead (see :mod:`crossthink_data._exit`).
+else a fresh local runtime (``num_cpus``, else every CPU this process may use: see
+:mod:`crossthink_data._cpus`; no dashboard). When this process is already connected (tests,
+notebooks), the connection is reused; an explicit address that does not match it is an
+error rather than being silently ignored. A runtime started here is shut down on exit; in
+the ``crossthink`` command, whose process ends right after, it is killed instead (see
+:mod:`crossthink_data._exit`).
 """
 
 from __future__ import annotations
@@ -197,8 +197,8 @@ def _signal_all(pids: list[int], sig: int) -> None:
 
 
 def _wait_dead(pids: list[int]) -> None:
-    """Until every one of ``pids`` has died (at most ``_KILL_WAIT_S``): a killed process
-    takes a moment to, its memory is unmapped first."""
+    """Wait until every one of ``pids`` has died (at most ``_KILL_WAIT_S``): a killed
+    process takes a moment to die, its memory is unmapped first."""
     deadline = time.monotonic() + _KILL_WAIT_S
     while any(_live(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.005)
