@@ -160,9 +160,8 @@ def shutdown_started_runtime(ray: Any) -> None:
 _KILL_WAIT_S = 2.0
 
 
-def _descendants(pid: int) -> dict[int, int] | None:
-    """``{descendant: its parent}`` for every descendant of ``pid``, from /proc (None where
-    there is no /proc)."""
+def _children() -> dict[int, list[int]] | None:
+    """``{parent pid: [child pids]}`` of every process, from /proc (None without /proc)."""
     children: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
@@ -178,12 +177,16 @@ def _descendants(pid: int) -> dict[int, int] | None:
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile
         children.setdefault(ppid, []).append(int(entry))
-    out: dict[int, int] = {}
+    return children
+
+
+def _descendants(pid: int, children: dict[int, list[int]]) -> list[int]:
+    """Every descendant of ``pid`` in the ``children`` map."""
+    out: list[int] = []
     todo = [pid]
     while todo:
-        parent = todo.pop()
-        for child in children.get(parent, []):
-            out[child] = parent
+        for child in children.get(todo.pop(), []):
+            out.append(child)
             todo.append(child)
     return out
 
@@ -206,8 +209,9 @@ def _wait_dead(pids: list[int]) -> None:
 
 def kill_started_runtime(ray: Any) -> None:
     """Stop a local runtime this process started, when the process ends right after (see
-    :mod:`crossthink_data._exit`): SIGKILL every process it spawned (all are descendants of
-    this process), wait until they are dead, and remove Ray's spill directory as
+    :mod:`crossthink_data._exit`): SIGKILL every process Ray started for it (GCS, raylet,
+    monitor, API server, log monitor: Ray's own record) and everything those started (agents,
+    workers), wait until they are dead, and remove Ray's spill directory as
     ``ray.shutdown`` would. Milliseconds, not ``ray.shutdown``'s 0.2-0.5 s.
 
     Order matters on one core. Once its GCS and raylet are gone, this process's own Ray
@@ -218,26 +222,31 @@ def kill_started_runtime(ray: Any) -> None:
     agents) are killed and waited for; then the stopped ones. This process's own side of
     Ray is left as it is, so it must end next without calling into Ray (Ray's exit hook,
     which would, is removed). Without /proc, the ordinary shutdown."""
-    import signal
-
-    tree = _descendants(os.getpid())
-    if tree is None:  # pragma: no cover - not Linux
-        shutdown_started_runtime(ray)
-        return
     import atexit
+    import signal
 
     from ray._private import worker as ray_worker
 
+    node = getattr(ray_worker, "_global_node", None)
+    children = _children()
+    if node is None or children is None:  # pragma: no cover - not Linux, or Ray moved it
+        shutdown_started_runtime(ray)
+        return
     atexit.unregister(ray_worker.shutdown)
-    mine = [p for p, parent in tree.items() if parent == os.getpid()]
-    rest = [p for p, parent in tree.items() if parent != os.getpid()]
+    # Ray's record of the processes it started here, and everything they started.
+    mine = [
+        info.process.pid
+        for infos in node.all_processes.values()
+        for info in infos
+        if info.process is not None
+    ]
+    rest = [p for root in mine for p in _descendants(root, children)]
     _signal_all(mine, signal.SIGSTOP)
     _signal_all(rest, signal.SIGKILL)
     _wait_dead(rest)
     _signal_all(mine, signal.SIGKILL)
     _wait_dead(mine)
-    node = getattr(ray_worker, "_global_node", None)
-    if node is not None and node.is_head():
+    if node.is_head():
         node.destroy_external_storage()
 
 

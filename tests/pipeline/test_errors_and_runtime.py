@@ -169,12 +169,12 @@ def test_started_runtime_stops_every_process(tmp_path: Path) -> None:
 _CLI_EXIT_SCRIPT = """
 import json, os, sys, ray
 from crossthink_data import _exit
-from crossthink_data.pipeline.runtime import _descendants, ray_session
+from crossthink_data.pipeline.runtime import _children, _descendants, ray_session
 _exit.mark_cli_process()
 with ray_session(num_cpus=2, warm_data=False) as info:
     assert info.started_here
     ray.get([ray.remote(lambda: os.getpid()).remote() for _ in range(4)])
-    pids = list(_descendants(os.getpid()))
+    pids = _descendants(os.getpid(), _children())
 assert ray.is_initialized()  # left running for finish(), not shut down
 print(json.dumps(pids))
 _exit.finish(3)
