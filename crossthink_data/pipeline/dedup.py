@@ -375,11 +375,18 @@ def _verify_estimate(uniq: Any, ia: Any, ib: Any, cfg: Any, chunk: int = 8_192) 
     sig_col = uniq.column("sig").combine_chunks()
     sig = sig_col.flatten().to_numpy(zero_copy_only=False).reshape(len(sig_col), cfg.num_perm)
     out = np.zeros(len(ia), dtype=bool)
+    # One set of chunk buffers, reused: fresh ones each chunk were page-faulted every time.
+    rows = min(chunk, len(ia))
+    sa = np.empty((rows, cfg.num_perm), dtype=sig.dtype)
+    sb = np.empty_like(sa)
+    eq = np.empty(sa.shape, dtype=bool)
     for i in range(0, len(ia), chunk):
-        a, b = ia[i : i + chunk], ib[i : i + chunk]
+        n = min(chunk, len(ia) - i)
+        np.take(sig, ia[i : i + n], axis=0, out=sa[:n])
+        np.take(sig, ib[i : i + n], axis=0, out=sb[:n])
+        np.equal(sa[:n], sb[:n], out=eq[:n])
         # the mean of the agreement mask, in integers: agree / num_perm >= threshold
-        agree = np.count_nonzero(sig[a] == sig[b], axis=1)
-        out[i : i + chunk] = agree / cfg.num_perm >= cfg.threshold
+        out[i : i + n] = np.count_nonzero(eq[:n], axis=1) / cfg.num_perm >= cfg.threshold
     return out
 
 
