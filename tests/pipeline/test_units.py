@@ -300,3 +300,30 @@ def test_verify_estimate_is_the_agreement_rate_whatever_the_chunking(
     cfg = SimpleNamespace(num_perm=num_perm, threshold=0.5)
     want = (sig[ia] == sig[ib]).mean(axis=1) >= 0.5
     assert np.array_equal(_verify_estimate(uniq, ia, ib, cfg, chunk=chunk), want)
+
+
+def test_small_pages_is_scoped() -> None:
+    """The band reduce turns NumPy's huge-page advice off for its own duration only."""
+    import importlib
+
+    from crossthink_data.pipeline.dedup import _small_pages
+
+    mod = importlib.import_module(
+        "numpy._core.multiarray" if np.__version__ >= "2" else "numpy.core.multiarray"
+    )
+    setter = mod._set_madvise_hugepage
+
+    def current() -> bool:
+        value = setter(True)
+        setter(value)
+        return bool(value)
+
+    initial = current()
+    try:
+        for start in (True, False):
+            setter(start)
+            with _small_pages():
+                assert current() is False
+            assert current() is start
+    finally:
+        setter(initial)
