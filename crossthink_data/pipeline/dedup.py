@@ -509,9 +509,9 @@ def near_dedup(
     """Decision of near dedup plus counters ``{candidate_pairs, verified_pairs}``.
 
     Candidate pairs come back from the reduce tasks as ``(m, 2)`` arrays of 64-bit uid hashes;
-    only candidate rows are fetched, one task per block (the signatures the map step stored
-    for ``verify="estimate"``, verified vectorised here; texts for ``"exact"``, verified in
-    parallel Ray tasks). Clusters are resolved with vectorised union-find (min-label
+    only candidate rows are fetched, one task per ``FETCH_GROUP`` blocks (the signatures the
+    map step stored for ``verify="estimate"``, verified vectorised here; texts for
+    ``"exact"``, verified in parallel Ray tasks). Clusters are resolved with vectorised union-find (min-label
     propagation), keeping the smallest uid of each cluster.
     """
     import numpy as np

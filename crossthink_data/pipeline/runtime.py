@@ -160,6 +160,17 @@ def shutdown_started_runtime(ray: Any) -> None:
 _KILL_WAIT_S = 2.0
 
 
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` after the command name (state, ppid, ...), or None
+    if the process is gone (or there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            stat = fh.read()
+        return stat[stat.rindex(")") + 2 :].split()
+    except (OSError, ValueError):
+        return None
+
+
 def _children() -> dict[int, list[int]] | None:
     """``{parent pid: [child pids]}`` of every process, from /proc (None without /proc)."""
     children: dict[int, list[int]] = {}
@@ -168,15 +179,9 @@ def _children() -> dict[int, list[int]] | None:
     except OSError:
         return None
     for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                stat = fh.read()
-            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue  # gone meanwhile
-        children.setdefault(ppid, []).append(int(entry))
+        fields = _stat(int(entry)) if entry.isdigit() else None
+        if fields and len(fields) > 1:  # else gone meanwhile
+            children.setdefault(int(fields[1]), []).append(int(entry))
     return children
 
 
@@ -252,12 +257,8 @@ def kill_started_runtime(ray: Any) -> None:
 
 def _live(pid: int) -> bool:
     """``pid`` exists and has not died (a zombie has: it only awaits its parent's wait)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            stat = fh.read()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2 :][:1] not in ("Z", "X")
+    fields = _stat(pid)
+    return fields is not None and fields[:1] not in (["Z"], ["X"])
 
 
 def _requested(address: str | None) -> str | None:
