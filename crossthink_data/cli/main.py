@@ -57,9 +57,10 @@ def entry() -> None:
     neither."""
     import gc
 
-    from crossthink_data import _exit
+    from crossthink_data import _exit, _heap
 
     _exit.mark_cli_process()
+    _heap.keep_freed_memory()  # this process is the command's own (see the module)
     rc = main()
     _exit.finish(rc)  # returns only when no runtime was left to stop
     gc.freeze()

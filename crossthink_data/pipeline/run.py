@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from crossthink_data._cpus import usable_cpus
+from crossthink_data._heap import keep_freed_memory
 from crossthink_data._optional import import_optional
 from crossthink_data.pipeline import dedup, io, manifest
 from crossthink_data.pipeline.config import CurationConfig
@@ -570,6 +571,7 @@ def _write(
 def _write_file(
     index: int, out_dir: str, row_group_size: int, compression: str, *ranges: Any
 ) -> dict[str, Any]:
+    keep_freed_memory()
     return io.write_records(index, list(ranges), out_dir, row_group_size, compression)
 
 

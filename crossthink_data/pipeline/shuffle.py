@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from crossthink_data._heap import keep_freed_memory
+
 _REMOTES: dict[str, Any] = {}
 
 
@@ -23,6 +25,7 @@ def _resolve_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _map_task(block: Any, fn: Callable[..., Any], num_parts: int, kwargs: dict[str, Any]) -> Any:
+    keep_freed_memory()
     summary, parts = fn(block, num_parts, **_resolve_kwargs(kwargs))
     if len(parts) != num_parts:
         raise RuntimeError(f"map function returned {len(parts)} partitions, expected {num_parts}")
@@ -30,6 +33,7 @@ def _map_task(block: Any, fn: Callable[..., Any], num_parts: int, kwargs: dict[s
 
 
 def _reduce_task(fn: Callable[..., Any], part: int, kwargs: dict[str, Any], *tables: Any) -> Any:
+    keep_freed_memory()
     return fn(part, list(tables), **_resolve_kwargs(kwargs))
 
 
