@@ -305,15 +305,38 @@ def map_and_partition(
     table, _ = map_source_block(
         *blocks, source_name=source_name, spec=spec, settings=settings, batch_size=batch_size
     )
-    # One chunk per column: storing the block in the object store then copies a few large
-    # buffers instead of many small ones (measured ~4x faster for a 4096-row block).
+    # Few chunks per column: storing the block in the object store then copies a few large
+    # buffers instead of many small ones (measured ~4x faster for a 4096-row block); but
+    # none over 1 MiB (:func:`small_buffers`).
     table = table.combine_chunks()
     parts = partition_keys(table, num_parts, near)
     # The dedup keys now travel in their partitions; the block keeps only what later
     # stages read, so the object store holds ~12% less (written to fresh pages: the cost
     # of storing a block is mostly page faults, not the copy).
     spent = [c for c in _PARTITIONED if c in table.column_names]
-    return (table.drop_columns(spent), *parts)
+    return (small_buffers(table.drop_columns(spent)), *parts)
+
+
+# Ray copies a buffer of over 1 MiB into its object store with six threads that it starts
+# for that one copy and then ends; on a small machine they preempt the other workers.
+_COPY_LIMIT = 2**20
+
+
+def small_buffers(table: Any, limit: int = _COPY_LIMIT) -> Any:
+    """``table`` cut into row chunks of equal size (zero-copy slices) whose buffers are all
+    at most ``limit`` bytes, so that storing it copies each buffer on the storing thread.
+    A 4096-row work block has two larger buffers (prompt texts, MinHash signatures)."""
+    import pyarrow as pa
+
+    biggest = max(
+        (b.size for col in table.columns for ch in col.chunks for b in ch.buffers() if b),
+        default=0,
+    )
+    if biggest <= limit or table.num_rows < 2:
+        return table
+    k = -(-biggest * 11 // (limit * 10))  # 10% headroom: rows are not all the same size
+    rows = -(-table.num_rows // k)
+    return pa.Table.from_batches(table.to_batches(max_chunksize=rows), schema=table.schema)
 
 
 # Work columns that :func:`map_and_partition` hands on as key partitions.

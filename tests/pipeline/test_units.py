@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -327,3 +328,58 @@ def test_small_pages_is_scoped() -> None:
             assert current() is start
     finally:
         setter(initial)
+
+
+def _biggest_buffer(table: Any) -> int:
+    """The largest buffer Ray's Arrow serializer stores for ``table``: a sliced chunk's
+    buffers are stored cut to the slice, as a compact copy of the chunk has them."""
+    return max(
+        b.size
+        for col in table.columns
+        for ch in col.chunks
+        for b in ch.take(pa.array(range(len(ch)), pa.int64())).buffers()
+        if b
+    )
+
+
+def test_small_buffers_cuts_only_what_ray_would_copy_on_threads() -> None:
+    import pyarrow as pa
+
+    from crossthink_data.pipeline.stages import small_buffers
+
+    t = pa.table({"text": [f"{i:04d}" + "x" * 996 for i in range(3_000)], "n": range(3_000)})
+    t = t.combine_chunks()
+    assert _biggest_buffer(t) > 2**20  # ~3 MB of text in one buffer
+    out = small_buffers(t)
+    assert out.equals(t)  # the same rows, in order
+    assert _biggest_buffer(out) <= 2**20
+    assert out.column("text").num_chunks == 4  # 3 MB with 10% headroom: four chunks
+    small = pa.table({"n": [1, 2]})
+    assert small_buffers(small) is small
+
+
+def test_map_task_block_has_no_buffer_over_a_mebibyte() -> None:
+    """A full-size (4096-row) work block as the map task returns it: Ray stores it with
+    plain copies (its prompt texts and signatures alone exceed 1 MiB in one chunk)."""
+    from crossthink_data.pipeline.config import default_config
+    from crossthink_data.pipeline.stages import MapSettings, map_and_partition
+    from crossthink_data.sources import SourceSpec
+
+    cfg = default_config()
+    settings = MapSettings(
+        verifiability=cfg.verifiability.model_dump(),
+        minhash=cfg.dedup.minhash_config(),
+        seed=cfg.seed,
+    )
+    block, *_ = map_and_partition(
+        (0, 4096),
+        source_name="procedural",
+        spec=SourceSpec(name="procedural", rows=4096),
+        settings=settings,
+        batch_size=4096,
+        num_parts=2,
+        near=True,
+    )
+    assert block.num_rows > 4000
+    assert _biggest_buffer(block) <= 2**20
+    assert block.column("prompt").num_chunks > 1
