@@ -9,6 +9,13 @@ to its own file in a private temporary directory (written under a temporary name
 renamed, so a file that exists is whole). It needs nothing from the driver once started:
 the driver's threads are often blocked while ``ray.init`` holds the interpreter.
 
+Where this process has a single thread (the ``crossthink`` command, which starts the helper
+first thing), the helper is a fork of it: it starts mapping at once, with the modules this
+process has already imported, rather than spending ~0.2 s of CPU starting Python and
+importing them again. A process with other threads (a notebook, a test runner) starts a new
+interpreter instead: a fork copies only the calling thread, and a lock another thread holds
+at that moment would stay locked in the child.
+
 Once Ray is up, :meth:`PreMapper.freeze` stops the helper and reads the finished blocks; the
 run submits every other task to Ray as usual and puts those blocks in the object store. A
 block is the same function of the same input wherever it is mapped, so the output never
@@ -23,9 +30,12 @@ import logging
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,13 +57,17 @@ class PreMapper:
     until :meth:`freeze`. ``common`` holds the keyword arguments every task shares."""
 
     def __init__(
-        self, tasks: Sequence[tuple[Hashable, dict[str, Any]]], common: dict[str, Any]
+        self,
+        tasks: Sequence[tuple[Hashable, dict[str, Any]]],
+        common: dict[str, Any],
+        fork: bool | None = None,
     ) -> None:
         # The last tasks: the helper works backwards from the end of the list.
         self._tasks = list(tasks)[-MAX_TASKS:]
         self._common = common
+        self._fork = can_fork() if fork is None else fork
         self._dir: Path | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: subprocess.Popen[bytes] | _Forked | None = None
         self._done: dict[Hashable, Path] | None = None
 
     @property
@@ -73,6 +87,9 @@ class PreMapper:
                 fh,
                 protocol=pickle.HIGHEST_PROTOCOL,
             )
+        if self._fork:
+            self._proc = _Forked.start(self._dir)
+            return self
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
@@ -164,6 +181,10 @@ def _serve(workdir: Path, parent: int) -> None:
 
 def main() -> None:
     """The helper's entry point: ``python -c ... WORKDIR PARENT_PID``."""
+    _helper(Path(sys.argv[1]), int(sys.argv[2]))
+
+
+def _helper(workdir: Path, parent: int) -> None:
     if hasattr(os, "nice"):
         os.nice(NICENESS)
     # pyarrow imports pandas (~0.2 s, half the helper's warm-up) on its first array
@@ -171,7 +192,72 @@ def main() -> None:
     # pandas, so the helper has none. (Were it ever needed, the helper would fail and Ray
     # would map its blocks.)
     sys.meta_path.insert(0, _NoPandas())
-    _serve(Path(sys.argv[1]), int(sys.argv[2]))
+    _serve(workdir, parent)
+
+
+def can_fork() -> bool:
+    """Whether the helper may be a fork of this process: Linux, and this process runs one
+    thread only (counted by the kernel, so threads started by native libraries count)."""
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+class _Forked:
+    """The forked helper, with the part of ``subprocess.Popen`` that :class:`PreMapper` uses."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    @classmethod
+    def start(cls, workdir: Path) -> _Forked:
+        parent = os.getpid()
+        err = os.open(workdir / _LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        pid = os.fork()
+        if pid == 0:  # the helper: map, then end without running this process's exit code
+            code = 1
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+                os.dup2(null, 0)
+                os.dup2(null, 1)
+                os.dup2(err, 2)
+                _helper(workdir, parent)
+                code = 0
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        os.close(err)
+        return cls(pid)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"premap helper {self.pid}", timeout or 0.0)
+            time.sleep(0.005)
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 class _NoPandas:

@@ -8,13 +8,14 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crossthink_data.pipeline.config import default_config
-from crossthink_data.pipeline.premap import _TASKS, PreMapper, _serve
+from crossthink_data.pipeline.premap import _TASKS, PreMapper, _serve, can_fork
 from crossthink_data.pipeline.stages import MapSettings, map_and_partition
 from crossthink_data.sources import SourceSpec
 
@@ -63,6 +64,70 @@ def test_helper_blocks_equal_in_process_blocks() -> None:
             assert pm.load(key) is None  # each block is handed over once
     finally:
         pm.close()
+
+
+def test_fork_only_while_this_process_runs_one_thread() -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not can_fork()
+        assert not PreMapper(_tasks(), _common())._fork
+    finally:
+        stop.set()
+        other.join()
+
+
+# In a fresh interpreter, single-threaded as the ``crossthink`` command is when it starts
+# the helper: the helper is a fork; its blocks are the in-process blocks, and its failure
+# is reported like a spawned helper's.
+_FORK_SCRIPT = """
+import logging, sys
+from crossthink_data.pipeline.config import default_config
+from crossthink_data.pipeline.premap import PreMapper, _Forked
+from crossthink_data.pipeline.stages import MapSettings
+from crossthink_data.sources import SourceSpec
+
+spec = SourceSpec(name="procedural", rows=1_000)
+cfg = default_config()
+common = {
+    "settings": MapSettings(verifiability=cfg.verifiability.model_dump(),
+                            minhash=cfg.dedup.minhash_config(), seed=cfg.seed),
+    "batch_size": 500, "num_parts": 2, "near": True,
+}
+tasks = [((0, i), {"blocks": [(s, s + 500)], "source_name": "procedural", "spec": spec})
+         for i, s in enumerate((0, 500))]
+bad = ((0, 9), {"blocks": [(0, 10)], "source_name": "no_such_source", "spec": spec})
+pm = PreMapper(tasks, common).start()
+failing = PreMapper([bad], common).start()
+assert isinstance(pm._proc, _Forked) and isinstance(failing._proc, _Forked)
+pm.join(timeout=120)
+failing.join(timeout=120)
+assert pm.freeze() == {k for k, _ in tasks} and pm._proc.returncode == 0
+logging.basicConfig(stream=sys.stdout)
+assert failing.freeze() == set() and failing._proc.returncode == 1
+failing.close()
+
+from crossthink_data.pipeline.stages import map_and_partition
+for key, kw in tasks:
+    got = pm.load(key)
+    want = map_and_partition(*kw["blocks"], source_name="procedural", spec=spec, **common)
+    assert got[1] == want[1]
+    for g, w in zip(got[2:], want[2:], strict=True):
+        assert g.drop_columns(["_rid"]).equals(w.drop_columns(["_rid"]))
+    assert got[0].drop_columns(["_rid"]).equals(want[0].drop_columns(["_rid"]))
+pm.close()
+print("ok")
+"""
+
+
+def test_forked_helper_maps_the_same_blocks_and_reports_failure() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _FORK_SCRIPT], capture_output=True, text=True, timeout=180
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "the helper failed" in proc.stdout and "no_such_source" in proc.stdout
+    assert proc.stdout.strip().endswith("ok")
 
 
 def test_freeze_stops_the_helper_and_close_removes_its_files() -> None:
