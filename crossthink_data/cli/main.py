@@ -60,7 +60,9 @@ def entry() -> None:
     from crossthink_data import _exit, _heap
 
     _exit.mark_cli_process()
-    _heap.keep_freed_memory()  # this process is the command's own (see the module)
+    # this process is the command's own (see the module)
+    _heap.set_allocator_env()
+    _heap.keep_freed_memory()
     rc = main()
     _exit.finish(rc)  # returns only when no runtime was left to stop
     gc.freeze()

@@ -40,6 +40,8 @@ from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
+from crossthink_data._heap import ALLOCATOR_ENV
+
 log = logging.getLogger("crossthink_data.pipeline")
 
 # Nice increment of the helper: under contention Ray's start-up processes get ~10x its share.
@@ -91,7 +93,7 @@ class PreMapper:
             self._proc = _Forked.start(self._dir)
             return self
         root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
+        env = {**ALLOCATOR_ENV, **os.environ}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         try:
             with open(self._dir / _LOG, "wb") as err:

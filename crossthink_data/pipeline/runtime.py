@@ -22,6 +22,7 @@ from typing import Any
 
 from crossthink_data import _exit
 from crossthink_data._cpus import usable_cpus
+from crossthink_data._heap import ALLOCATOR_ENV
 from crossthink_data._optional import import_optional
 
 
@@ -62,11 +63,13 @@ def _import_ray_data() -> None:
 # thread, retrying every ``raylet_client_connect_timeout_milliseconds`` (Ray's default: 1000,
 # 10 attempts). It often tries before the store listens and then sleeps a whole second: about
 # one local start in three took 3 s instead of 2 here. Retrying every 100 ms, 100 times, keeps
-# the same 10 s budget. Set only for the processes the run starts, and only where the user
-# has not set them.
+# the same 10 s budget. The workers also get pyarrow's allocator settings (see
+# :mod:`crossthink_data._heap`). Set only for the processes the run starts, and only where
+# the user has not set them.
 _LOCAL_RAY_ENV = {
     "RAY_raylet_client_connect_timeout_milliseconds": "100",
     "RAY_raylet_client_num_connect_attempts": "100",
+    **ALLOCATOR_ENV,
 }
 
 

@@ -197,6 +197,23 @@ def test_cli_process_kills_its_runtime_and_exits(tmp_path: Path) -> None:
     assert [p for p in pids if _live(p)] == []
 
 
+_ALLOCATOR_SCRIPT = """
+import os, ray
+from crossthink_data.pipeline.runtime import ray_session
+with ray_session(num_cpus=1, warm_data=False):
+    print(ray.get(ray.remote(lambda: os.environ.get("MIMALLOC_ALLOW_THP")).remote()))
+print(os.environ.get("MIMALLOC_ALLOW_THP"))
+"""
+
+
+def test_local_runtime_workers_start_with_the_allocator_settings() -> None:
+    """pyarrow's allocator reads its settings when a worker starts: the workers of a local
+    runtime have them, and the calling process's environment is left as it was."""
+    proc = _python(_ALLOCATOR_SCRIPT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-2:] == ["0", "None"]
+
+
 def test_finish_returns_when_nothing_was_deferred() -> None:
     from crossthink_data import _exit
 

@@ -61,3 +61,78 @@ def test_keep_freed_memory_is_set_once() -> None:
     first = _heap.keep_freed_memory()
     assert _heap.keep_freed_memory() is first
     assert _heap._state == {"done": first}
+
+
+# pyarrow's allocator (mimalloc) with and without ALLOCATOR_ENV: transparent huge pages
+# in this process after touching 60 MB of pyarrow buffers.
+_THP_SCRIPT = """
+import pyarrow as pa
+bufs = [pa.allocate_buffer(300_000) for _ in range(200)]
+for b in bufs:
+    mv = memoryview(b).cast("B")
+    mv[::4096] = bytes(len(mv[::4096]))
+print(sum(int(l.split()[1]) for l in open("/proc/self/smaps_rollup")
+          if l.startswith("AnonHugePages:")))
+"""
+
+
+def _huge_kb(env: dict[str, str]) -> int:
+    import os
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _THP_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**{k: v for k, v in os.environ.items() if k not in _heap.ALLOCATOR_ENV}, **env},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return int(proc.stdout.split()[-1])
+
+
+def test_allocator_env_keeps_pyarrow_off_huge_pages() -> None:
+    pytest.importorskip("pyarrow")
+    if not _THP_OK:
+        pytest.skip("no transparent huge pages on this machine")
+    default = _huge_kb({})
+    if default == 0:
+        pytest.skip("this kernel gave pyarrow no huge pages even without the setting")
+    assert _huge_kb(_heap.ALLOCATOR_ENV) == 0
+
+
+_SET_ENV_SCRIPT = """
+import os, sys
+from crossthink_data import _heap
+os.environ["MIMALLOC_ALLOW_THP"] = sys.argv[1] if len(sys.argv) > 1 else ""
+if not sys.argv[1:]:
+    del os.environ["MIMALLOC_ALLOW_THP"]
+first = _heap.set_allocator_env()
+value = os.environ.get("MIMALLOC_ALLOW_THP")
+import pyarrow
+print(first, value, _heap.set_allocator_env())
+"""
+
+
+def test_set_allocator_env_before_pyarrow_only_and_user_value_wins() -> None:
+    pytest.importorskip("pyarrow")
+
+    def run(*args: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-c", _SET_ENV_SCRIPT, *args], capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout.strip()
+
+    assert run() == "True 0 False"
+    assert run("1") == "True 1 False"  # the user's own setting is kept
+
+
+def _thp_enabled() -> bool:
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as fh:
+            return "[never]" not in fh.read()
+    except OSError:
+        return False
+
+
+_THP_OK = _thp_enabled()
