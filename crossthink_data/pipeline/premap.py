@@ -1,8 +1,9 @@
 """Mapping while Ray starts: a helper process maps blocks with the CPU Ray's start leaves idle.
 
 A local Ray start takes about 2 s and keeps about one core busy; on a machine with more
-cores, the others wait. So, before ``ray.init``, the run starts one plain helper process
-(``python -c``, below), at a lower scheduling priority so that Ray's own start comes first.
+cores, the others wait. So, before ``ray.init``, the run starts one helper process (a fork of
+this one, or a new interpreter: see below), at a lower scheduling priority so that Ray's own
+start comes first.
 It maps the tasks of the sources that need no Ray to read (generators' id ranges, embedded
 samples' rows), taking them from the end of the task list, and writes each finished block
 to its own file in a private temporary directory (written under a temporary name, then
