@@ -90,24 +90,26 @@ class PreMapper:
                 fh,
                 protocol=pickle.HIGHEST_PROTOCOL,
             )
-        if self._fork:
-            self._proc = _Forked.start(self._dir)
-            return self
-        root = str(Path(__file__).resolve().parents[2])
-        env = {**ALLOCATOR_ENV, **os.environ}
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         try:
-            with open(self._dir / _LOG, "wb") as err:
-                self._proc = subprocess.Popen(
-                    [sys.executable, "-c", _ENTRY, str(self._dir), str(os.getpid())],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=err,
-                    env=env,
-                )
+            self._proc = _Forked.start(self._dir) if self._fork else self._spawn(self._dir)
         except OSError as exc:
             log.warning("premap: cannot start the helper (%s); Ray maps every block", exc)
         return self
+
+    @staticmethod
+    def _spawn(workdir: Path) -> subprocess.Popen[bytes]:
+        """The helper in a new interpreter (``python -c``, see :func:`main`)."""
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**ALLOCATOR_ENV, **os.environ}
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        with open(workdir / _LOG, "wb") as err:
+            return subprocess.Popen(
+                [sys.executable, "-c", _ENTRY, str(workdir), str(os.getpid())],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=env,
+            )
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the helper has finished every task it was given (or ``timeout``)."""
@@ -220,7 +222,11 @@ class _Forked:
     def start(cls, workdir: Path) -> _Forked:
         parent = os.getpid()
         err = os.open(workdir / _LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(err)
+            raise
         if pid == 0:  # the helper: map, then end without running this process's exit code
             code = 1
             try:

@@ -130,6 +130,21 @@ def test_forked_helper_maps_the_same_blocks_and_reports_failure() -> None:
     assert proc.stdout.strip().endswith("ok")
 
 
+def test_helper_that_cannot_start_leaves_every_task_to_ray(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_fork() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    pm = PreMapper(_tasks(), _common(), fork=True).start()
+    try:
+        assert pm._proc is None and pm.freeze() == set()
+        assert "cannot start the helper" in caplog.text
+    finally:
+        pm.close()
+
+
 def test_freeze_stops_the_helper_and_close_removes_its_files() -> None:
     tasks = [
         ((0, i), {"blocks": [(s, s + 500)], "source_name": "procedural", "spec": SPEC})
