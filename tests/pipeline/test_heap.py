@@ -63,6 +63,14 @@ def test_keep_freed_memory_is_set_once() -> None:
     assert _heap._state == {"done": first}
 
 
+def _thp_enabled() -> bool:
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as fh:
+            return "[never]" not in fh.read()
+    except OSError:
+        return False
+
+
 # pyarrow's allocator (mimalloc) with and without ALLOCATOR_ENV: transparent huge pages
 # in this process after touching 60 MB of pyarrow buffers.
 _THP_SCRIPT = """
@@ -92,7 +100,7 @@ def _huge_kb(env: dict[str, str]) -> int:
 
 def test_allocator_env_keeps_pyarrow_off_huge_pages() -> None:
     pytest.importorskip("pyarrow")
-    if not _THP_OK:
+    if not _thp_enabled():
         pytest.skip("no transparent huge pages on this machine")
     default = _huge_kb({})
     if default == 0:
@@ -103,9 +111,9 @@ def test_allocator_env_keeps_pyarrow_off_huge_pages() -> None:
 _SET_ENV_SCRIPT = """
 import os, sys
 from crossthink_data import _heap
-os.environ["MIMALLOC_ALLOW_THP"] = sys.argv[1] if len(sys.argv) > 1 else ""
-if not sys.argv[1:]:
-    del os.environ["MIMALLOC_ALLOW_THP"]
+os.environ.pop("MIMALLOC_ALLOW_THP", None)
+if sys.argv[1:]:
+    os.environ["MIMALLOC_ALLOW_THP"] = sys.argv[1]
 first = _heap.set_allocator_env()
 value = os.environ.get("MIMALLOC_ALLOW_THP")
 import pyarrow
@@ -125,14 +133,3 @@ def test_set_allocator_env_before_pyarrow_only_and_user_value_wins() -> None:
 
     assert run() == "True 0 False"
     assert run("1") == "True 1 False"  # the user's own setting is kept
-
-
-def _thp_enabled() -> bool:
-    try:
-        with open("/sys/kernel/mm/transparent_hugepage/enabled") as fh:
-            return "[never]" not in fh.read()
-    except OSError:
-        return False
-
-
-_THP_OK = _thp_enabled()
