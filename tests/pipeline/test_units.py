@@ -383,3 +383,94 @@ def test_map_task_block_has_no_buffer_over_a_mebibyte() -> None:
     assert block.num_rows > 4000
     assert _biggest_buffer(block) <= 2**20
     assert block.column("prompt").num_chunks > 1
+
+
+# ------------------------------------------------------------- near dedup's driver steps
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 6), max_size=60))
+def test_sorted_unique_is_np_unique(values: list[int]) -> None:
+    from crossthink_data.pipeline.dedup import sorted_unique
+
+    arr = np.asarray(values, dtype=np.uint64)
+    assert np.array_equal(sorted_unique(arr), np.unique(arr))
+    assert np.array_equal(sorted_unique(arr.reshape(-1, 1)), np.unique(arr))
+
+
+_ENDS = st.integers(0, 2**64 - 1) | st.integers(0, 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_ENDS, _ENDS), max_size=50))
+def test_unique_pairs_keeps_each_distinct_pair_once(pairs: list[tuple[int, int]]) -> None:
+    from crossthink_data.pipeline.dedup import unique_pairs
+
+    arr = np.asarray(pairs, dtype=np.uint64).reshape(-1, 2)
+    got = [tuple(p) for p in unique_pairs(arr).tolist()]
+    assert len(got) == len(set(got))
+    assert set(got) == set(pairs)
+
+
+def test_unique_pairs_with_a_shared_mixed_key() -> None:
+    """Two different pairs built to share the one-word key take the exact two-column path
+    (and neither is lost)."""
+    from crossthink_data.pipeline.dedup import _PAIR_MIX, unique_pairs
+
+    mix = np.uint64(_PAIR_MIX)
+    a1, b1, a2 = np.uint64(1), np.uint64(5), np.uint64(2)
+    with np.errstate(over="ignore"):
+        b2 = (a1 * mix ^ b1) ^ (a2 * mix)
+        pairs = np.array([[a1, b1], [a2, b2], [a1, b1], [a2, b2]], dtype=np.uint64)
+        assert pairs[0, 0] * mix ^ pairs[0, 1] == pairs[1, 0] * mix ^ pairs[1, 1]
+    got = sorted(tuple(p) for p in unique_pairs(pairs).tolist())
+    assert got == sorted({(int(a1), int(b1)), (int(a2), int(b2))})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a1", "a2", "b", "c9", "d"]), st.binary(max_size=2)),
+        max_size=30,
+    ),
+    st.randoms(),
+)
+def test_uid_order_is_the_three_key_sort(rows: list[tuple[str, bytes]], rnd: random.Random) -> None:
+    """Ordering by uid and then, within a uid, by (digest, rid) is the order of sorting by all
+    three at once; ``first`` marks each uid's first row in it."""
+    from crossthink_data.pipeline.dedup import _uid_order
+
+    rids = list(range(len(rows)))
+    rnd.shuffle(rids)
+    t = pa.table(
+        {
+            "uid": pa.array([u for u, _ in rows], pa.string()),
+            "_digest": pa.array([d for _, d in rows], pa.binary()),
+            "_rid": pa.array(rids, pa.uint64()),
+        }
+    )
+    order, first = _uid_order(t)
+    want = t.sort_by([("uid", "ascending"), ("_digest", "ascending"), ("_rid", "ascending")])
+    assert t.take(pa.array(order)).equals(want)
+    uids = want.column("uid").to_pylist()
+    assert first.tolist() == [i == 0 or uids[i] != uids[i - 1] for i in range(len(uids))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 12), max_size=10),
+    st.lists(st.tuples(st.integers(0, 15), st.integers(0, 15)), max_size=30),
+)
+def test_node_pairs_finds_both_ends(nodes: list[int], pairs: list[tuple[int, int]]) -> None:
+    """Each pair whose two ends are nodes becomes the first node index of each end, in pair
+    order; pairs with an end that is not a node are left out."""
+    from crossthink_data.pipeline.dedup import _node_pairs
+
+    first: dict[int, int] = {}
+    for i, v in enumerate(nodes):
+        first.setdefault(v, i)
+    want = [(first[a], first[b]) for a, b in pairs if a in first and b in first]
+    ia, ib = _node_pairs(
+        np.asarray(nodes, dtype=np.uint64), np.asarray(pairs, dtype=np.uint64).reshape(-1, 2)
+    )
+    assert list(zip(ia.tolist(), ib.tolist(), strict=True)) == want
