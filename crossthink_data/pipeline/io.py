@@ -130,8 +130,8 @@ def final_map(
     group_cols = ["source", "domain", "template", "verifier"]
     alive_counts: Counter[tuple[Any, ...]] = Counter()
     if alive.num_rows:
-        # A Counter over the four narrow columns: Arrow's group_by would import pandas in
-        # every worker (~0.4 s each) for a few thousand rows.
+        # A Counter over the four narrow columns: under a millisecond for a block, where
+        # Arrow's group_by takes longer at this size (and imports pandas if nothing has).
         alive_counts.update(zip(*(alive.column(c).to_pylist() for c in group_cols), strict=True))
     rec_split = split_by(alive, uid_range_part(alive.column("uid"), record_parts), record_parts)
     rej_parts = num_parts - record_parts
