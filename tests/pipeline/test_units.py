@@ -474,3 +474,14 @@ def test_node_pairs_finds_both_ends(nodes: list[int], pairs: list[tuple[int, int
         np.asarray(nodes, dtype=np.uint64), np.asarray(pairs, dtype=np.uint64).reshape(-1, 2)
     )
     assert list(zip(ia.tolist(), ib.tolist(), strict=True)) == want
+
+
+@pytest.mark.parametrize(
+    ("blocks", "parts", "size"),
+    [(0, 2, 4), (8, 2, 4), (55, 2, 14), (144, 2, 36), (144, 8, 9), (3, 0, 4)],
+)
+def test_fetch_group_size(blocks: int, parts: int, size: int) -> None:
+    """About two fetch tasks per partition, never fewer than FETCH_GROUP blocks a task."""
+    from crossthink_data.pipeline.dedup import fetch_group_size
+
+    assert fetch_group_size(blocks, parts) == size
