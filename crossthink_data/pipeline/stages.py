@@ -406,17 +406,8 @@ def apply_decisions(
     if not changes:
         return batch
     rows_idx = sorted(changes)
-    rows = batch.select(list(COLUMNS)).take(pa.array(rows_idx, type=pa.int64())).to_pylist()
-    texts = []
-    for i, row in zip(rows_idx, rows, strict=True):
-        _, _, key, value = changes[i]
-        texts.append(
-            json.dumps(
-                {**{c: row.get(c) for c in COLUMNS}, key: value},
-                sort_keys=True,
-                ensure_ascii=False,
-            )
-        )
+    picked = batch.select(list(COLUMNS)).take(pa.array(rows_idx, type=pa.int64()))
+    texts = reject_json(picked, [changes[i][2:] for i in rows_idx])
     mask = np.zeros(batch.num_rows, dtype=bool)
     mask[rows_idx] = True
     mask_arr = pa.array(mask)
@@ -430,6 +421,92 @@ def apply_decisions(
         patched = pc.replace_with_mask(current, mask_arr, pa.array(values, pa.string()))
         batch = batch.set_column(schema.get_field_index(col), col, patched)
     return batch
+
+
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
+def _json_column(col: Any) -> list[str]:
+    """Each value of an Arrow column as JSON text, byte for byte what ``json.dumps(value,
+    sort_keys=True, ensure_ascii=False)`` writes for its Python value. Strings, numbers,
+    lists and structs are encoded a column at a time (each string once, with the encoder
+    ``json`` itself uses); other types through ``json`` per value."""
+    import pyarrow as pa
+
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    return _json_array(arr)
+
+
+def _json_array(arr: Any) -> list[str]:
+    from json.encoder import encode_basestring
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = arr.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return ["null" if v is None else encode_basestring(v) for v in arr.to_pylist()]
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_boolean(kind):
+        return ["null" if v is None else _ENCODE.encode(v) for v in arr.to_pylist()]
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        items = _json_array(arr.flatten())
+        lengths = pc.list_value_length(arr).to_pylist()
+        out: list[str] = []
+        pos = 0
+        for n in lengths:
+            if n is None:
+                out.append("null")
+            else:
+                out.append("[" + ", ".join(items[pos : pos + n]) + "]")
+                pos += n
+        return out
+    if pa.types.is_struct(kind):
+        names = [kind.field(i).name for i in range(kind.num_fields)]
+        if len(set(names)) == len(names):
+            order = sorted(range(len(names)), key=names.__getitem__)
+            fields = [_keyed(names[i], _json_array(arr.field(i))) for i in order]
+            valid = arr.is_valid().to_pylist()
+            return [
+                "{" + ", ".join(parts) + "}" if ok else "null"
+                for ok, parts in zip(valid, zip(*fields, strict=True), strict=True)
+            ]
+    return [_ENCODE.encode(v) for v in arr.to_pylist()]
+
+
+def _keyed(name: str, values: list[str]) -> list[str]:
+    """``"name": value`` for each encoded value (one member of a JSON object)."""
+    from json.encoder import encode_basestring
+
+    head = encode_basestring(name) + ": "
+    return [head + v for v in values]
+
+
+def reject_json(rows: Any, extra: Sequence[tuple[str, str]]) -> list[str]:
+    """The ``row_json`` of rejected records: for row ``i`` of ``rows`` (canonical columns),
+    ``json.dumps({**row, key: value}, sort_keys=True, ensure_ascii=False)`` with ``(key,
+    value) = extra[i]`` (a string), to the byte, but built a column at a time instead of a
+    ``to_pylist`` dict and a ``dumps`` per row (see ``benchmarks/reject_json.py``)."""
+    from json.encoder import encode_basestring
+
+    if rows.num_rows != len(extra):
+        raise ValueError(f"reject_json: {rows.num_rows} rows but {len(extra)} extra fields")
+    if not extra:
+        return []
+    cols = {name: _json_column(rows.column(name)) for name in rows.column_names}
+    keys = {k for k, _ in extra}
+    if len(keys) == 1:  # the usual case: one decision's key for every row
+        (key,) = keys
+        cols[key] = [encode_basestring(v) for _, v in extra]
+        members = [_keyed(n, cols[n]) for n in sorted(cols)]
+        return ["{" + ", ".join(parts) + "}" for parts in zip(*members, strict=True)]
+    texts: list[str] = []
+    for i, (key, value) in enumerate(extra):
+        fields = {name: cols[name][i] for name in cols}
+        fields[key] = encode_basestring(value)
+        texts.append(
+            "{" + ", ".join(encode_basestring(n) + ": " + fields[n] for n in sorted(fields)) + "}"
+        )
+    return texts
 
 
 class ActorStage:
