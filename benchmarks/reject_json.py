@@ -7,7 +7,8 @@ the peer is what it replaced: ``to_pylist`` the rows, then one ``json.dumps`` pe
 give the same bytes (checked here and in ``tests/pipeline/test_reject_json.py``).
 
 Rows are real mapped rows: ``--blocks`` procedural blocks of 4,096 rows, every ``--every``-th
-row rejected (the default, 4, drops about as many as near dedup does at 588k rows).
+row rejected (the default, 4, drops about as many as near dedup does at 588k rows), one in
+50 of them as contaminated rather than duplicate.
 
 Run: ``.venv/bin/python benchmarks/reject_json.py [--blocks 4] [--every 4] [--repeat 5]``.
 """
@@ -55,7 +56,11 @@ def main() -> None:
         )[0]
         picked = list(range(0, block.num_rows, args.every))
         tables.append(block.select(list(COLUMNS)).take(pa.array(picked, pa.int64())))
-    extras = [[("duplicate_of", f"{i:064x}") for i in range(t.num_rows)] for t in tables]
+    # Mostly duplicates, a few contaminated rows among them (both kinds in a block).
+    extras = [
+        [("benchmark" if i % 50 == 0 else "duplicate_of", f"{i:064x}") for i in range(t.num_rows)]
+        for t in tables
+    ]
     rows = sum(t.num_rows for t in tables)
 
     def per_row_dumps() -> list[list[str]]:

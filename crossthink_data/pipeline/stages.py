@@ -492,21 +492,21 @@ def reject_json(rows: Any, extra: Sequence[tuple[str, str]]) -> list[str]:
         raise ValueError(f"reject_json: {rows.num_rows} rows but {len(extra)} extra fields")
     if not extra:
         return []
+    keys = sorted({k for k, _ in extra})
+    if len(keys) > 1:  # rows of several decisions: each key's rows together, then in order
+        import pyarrow as pa
+
+        texts: list[str] = [""] * len(extra)
+        for key in keys:
+            idx = [i for i, (k, _) in enumerate(extra) if k == key]
+            part = reject_json(rows.take(pa.array(idx, pa.int64())), [extra[i] for i in idx])
+            for i, text in zip(idx, part, strict=True):
+                texts[i] = text
+        return texts
     cols = {name: _json_column(rows.column(name)) for name in rows.column_names}
-    keys = {k for k, _ in extra}
-    if len(keys) == 1:  # the usual case: one decision's key for every row
-        (key,) = keys
-        cols[key] = [encode_basestring(v) for _, v in extra]
-        members = [_keyed(n, cols[n]) for n in sorted(cols)]
-        return ["{" + ", ".join(parts) + "}" for parts in zip(*members, strict=True)]
-    texts: list[str] = []
-    for i, (key, value) in enumerate(extra):
-        fields = {name: cols[name][i] for name in cols}
-        fields[key] = encode_basestring(value)
-        texts.append(
-            "{" + ", ".join(encode_basestring(n) + ": " + fields[n] for n in sorted(fields)) + "}"
-        )
-    return texts
+    cols[keys[0]] = [encode_basestring(v) for _, v in extra]
+    members = [_keyed(n, cols[n]) for n in sorted(cols)]
+    return ["{" + ", ".join(parts) + "}" for parts in zip(*members, strict=True)]
 
 
 class ActorStage:
