@@ -308,7 +308,8 @@ def _bucket_pairs(tables: list[Any], max_bucket: int, exact_rids: Any) -> Any:
 
 
 def sorted_unique(values: Any) -> Any:
-    """The distinct values of a 1-D integer array, sorted: ``np.unique`` by sorting.
+    """The distinct values of an integer array (of any shape, flattened), sorted: what
+    ``np.unique`` returns, by sorting.
 
     NumPy 2.3+ finds unique values with a hash table, which on this machine took 1.3 s for
     1.4 million distinct 64-bit hashes (a candidate-pair set at the paper's size) where a
