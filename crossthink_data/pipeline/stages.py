@@ -382,7 +382,10 @@ def apply_decisions(
     index = _resolve(decontam)
     if batch.num_rows == 0:
         return batch
-    rids = batch.column("_rid").to_numpy(zero_copy_only=False)
+    # Reject and stats rows have no rid: filled with 0 (they are not alive), so the column
+    # stays uint64; with nulls, ``to_numpy`` would give float64 and rids 1 apart above 2**53
+    # would compare equal.
+    rids = pc.fill_null(batch.column("_rid"), 0).to_numpy(zero_copy_only=False)
     alive = pc.is_null(batch.column("_stage")).to_numpy(zero_copy_only=False).copy()
     changes: dict[int, tuple[str, str, str, str]] = {}  # row -> (stage, reason, key, value)
     for name, why, decision in (

@@ -132,6 +132,34 @@ def test_apply_decisions_marks_rows() -> None:
     assert out.column("_reason").to_pylist() == [None, "exact_duplicate", "near_duplicate"]
 
 
+def test_apply_decisions_compares_rids_exactly_beside_reject_rows() -> None:
+    """Regression (found profiling the write pass): a block's ``_rid`` is null on its reject
+    and stats rows, and ``to_numpy`` of a uint64 column with nulls gives float64, so rids were
+    compared as doubles; two rids 1 apart above 2**53 are the same double, and dropping one
+    dropped both. Only the rid in the decision may be dropped."""
+    rows = [_row(q) for q in ("first question here", "second question here", "a reject row")]
+    t = pa.Table.from_pylist(rows, schema=arrow_schema())
+    n = t.num_rows
+    big = 2**63 + 1
+    extra = {
+        "_stage": [None, None, "source"],
+        "_reason": [None, None, "empty_field:question"],
+        "_row_json": [None, None, "{}"],
+        "_xk1": [0, 0, None],
+        "_xk2": [0, 0, None],
+        "_bands": [None] * n,
+        "_digest": [b"", b"", None],
+        "_rid": [big, big + 1, None],
+        "_n": [None] * n,
+    }
+    for k, v in extra.items():
+        t = t.append_column(work_schema().field(k), pa.array(v, work_schema().field(k).type))
+    assert float(big) == float(big + 1)  # the premise: one double for both rids
+    near = (np.asarray([big + 1], dtype=np.uint64), [rows[0]["uid"]])
+    out = apply_decisions(t, near=near)
+    assert out.column("_stage").to_pylist() == [None, "near_dedup", "source"]
+
+
 def test_unit_interval_is_stable() -> None:
     assert unit_interval(1, "abc") == unit_interval(1, "abc")
     assert unit_interval(1, "abc") != unit_interval(2, "abc")
