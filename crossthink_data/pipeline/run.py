@@ -332,6 +332,7 @@ def _run(
     # 3. exact dedup: the map tasks already partitioned the keys, only the reduces run
     key_parts = [[o[2 + p] for o in outs] for p in range(parts)]
     band_parts = [[o[2 + parts + p] for o in outs] for p in range(parts)] if near_on else None
+    del outs  # from here on ``refs`` is the only holder of the blocks (see ``_write``)
     if config.dedup.exact:
         exact, (alive_rows, map_rejects) = dedup.exact_dedup_from_parts(counts, key_parts)
     else:
@@ -369,7 +370,7 @@ def _run(
     summaries, written = _write(
         refs, out, record_parts, reject_parts, config, decisions, info.num_cpus
     )
-    del refs, outs
+    del refs
     total = manifest.merge_summaries(summaries)
     rej_total = sum(total["rejects"].values())
     records_files = [w for w in written if w["path"].startswith(io.RECORDS_DIR)]
@@ -534,7 +535,8 @@ def _write(
     """Final map/reduce. With fewer records files than CPUs, each file's uid range is split
     into ``sub`` sub-ranges sorted by separate tasks, then one task per file concatenates its
     sorted sub-ranges and writes it: the sort uses every CPU, and the files (names, row
-    groups, bytes) stay the same, since sub-range boundaries refine the file boundaries."""
+    groups, bytes) stay the same, since sub-range boundaries refine the file boundaries.
+    Empties ``refs`` as it submits (``release``): each block is freed once its map is done."""
     from crossthink_data.pipeline.shuffle import map_reduce, map_reduce_refs
 
     ray = import_optional("ray", "curation")
@@ -549,9 +551,11 @@ def _write(
     n_parts = record_parts * sub + reject_parts
     map_kwargs = {"record_parts": record_parts * sub, **decisions}
     if sub == 1:
-        return map_reduce(refs, io.final_map, io.final_reduce, n_parts, map_kwargs, reduce_kwargs)
+        return map_reduce(
+            refs, io.final_map, io.final_reduce, n_parts, map_kwargs, reduce_kwargs, release=True
+        )
     summaries, reduces = map_reduce_refs(
-        refs, io.final_map, io.final_reduce, n_parts, map_kwargs, reduce_kwargs
+        refs, io.final_map, io.final_reduce, n_parts, map_kwargs, reduce_kwargs, release=True
     )
     write = ray.remote(_write_file)
     files = [

@@ -9,7 +9,7 @@ the reduce results (small: duplicate decisions, written-file summaries) reaches 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from crossthink_data._heap import keep_freed_memory
@@ -49,12 +49,13 @@ def _remote(name: str) -> Any:
 
 
 def map_reduce(
-    block_refs: Sequence[Any],
+    block_refs: list[Any],
     map_fn: Callable[..., tuple[Any, list[Any]]],
     reduce_fn: Callable[..., Any],
     num_parts: int,
     map_kwargs: dict[str, Any] | None = None,
     reduce_kwargs: dict[str, Any] | None = None,
+    release: bool = False,
 ) -> tuple[list[Any], list[Any]]:
     """Run ``map_fn(block, num_parts, **map_kwargs) -> (summary, [part tables])`` on every
     block, then ``reduce_fn(part, [tables of that part], **reduce_kwargs)`` per partition.
@@ -64,7 +65,7 @@ def map_reduce(
     import ray
 
     summaries, reduces = map_reduce_refs(
-        block_refs, map_fn, reduce_fn, num_parts, map_kwargs, reduce_kwargs
+        block_refs, map_fn, reduce_fn, num_parts, map_kwargs, reduce_kwargs, release
     )
     results = ray.get(reduces)
     sums = ray.get(summaries)
@@ -72,20 +73,32 @@ def map_reduce(
 
 
 def map_reduce_refs(
-    block_refs: Sequence[Any],
+    block_refs: list[Any],
     map_fn: Callable[..., tuple[Any, list[Any]]],
     reduce_fn: Callable[..., Any],
     num_parts: int,
     map_kwargs: dict[str, Any] | None = None,
     reduce_kwargs: dict[str, Any] | None = None,
+    release: bool = False,
 ) -> tuple[list[Any], list[Any]]:
     """:func:`map_reduce` without fetching: ``(summary refs, reduce result refs)``, so
-    reduce results can feed further tasks without passing through the driver."""
+    reduce results can feed further tasks without passing through the driver.
+
+    With ``release``, each entry of ``block_refs`` is set to None once its map task is
+    submitted: when the caller holds no other reference, Ray frees each block as soon as its
+    task is done, and the map outputs reuse that memory of the object store instead of
+    growing it (fresh store pages cost a page fault and a zeroing each)."""
     map_remote = _remote("map").options(num_returns=num_parts + 1)
     reduce_remote = _remote("reduce")
-    outs = submit_bounded(
-        [(b, map_fn, num_parts, map_kwargs or {}) for b in block_refs], map_remote.remote
-    )
+
+    def args() -> Iterator[tuple[Any, ...]]:
+        for i in range(len(block_refs)):
+            block = block_refs[i]
+            if release:
+                block_refs[i] = None
+            yield (block, map_fn, num_parts, map_kwargs or {})
+
+    outs = submit_bounded(args(), map_remote.remote)
     summaries = [o[0] for o in outs]
     reduces = [
         reduce_remote.remote(reduce_fn, p, reduce_kwargs or {}, *[o[p + 1] for o in outs])
@@ -104,7 +117,7 @@ def max_in_flight() -> int:
 
 
 def submit_bounded(
-    args_list: Sequence[tuple[Any, ...]], submit: Callable[..., Any], limit: int | None = None
+    args_list: Iterable[tuple[Any, ...]], submit: Callable[..., Any], limit: int | None = None
 ) -> list[Any]:
     """``[submit(*args) for args in args_list]`` with at most ``limit`` tasks unfinished at a
     time. A queued task makes Ray fetch its block argument into the object store; with every

@@ -42,3 +42,24 @@ def test_multi_return_tasks_are_waited_on_their_first_ref(ray_local: str) -> Non
     pair = ray.remote(lambda i: (i, -i)).options(num_returns=2)
     outs = submit_bounded([(i,) for i in range(5)], pair.remote, limit=2)
     assert [ray.get(o) for o in outs] == [[i, -i] for i in range(5)]
+
+
+@pytest.mark.parametrize("release", [False, True])
+def test_map_reduce_release_empties_the_block_list(ray_local: str, release: bool) -> None:
+    """With ``release`` the caller's list stops holding each block once its map task is
+    submitted (so Ray can free it when the task is done); the results are the same."""
+    from crossthink_data.pipeline.shuffle import map_reduce
+
+    # Defined here so that they travel by value (the workers cannot import this module).
+    def _count_map(block: Any, num_parts: int) -> tuple[int, list[Any]]:
+        return len(block), [block[p::num_parts] for p in range(num_parts)]
+
+    def _sum_reduce(part: int, tables: list[Any]) -> int:
+        return sum(sum(t) for t in tables)
+
+    blocks = [ray.put(list(range(i, i + 6))) for i in range(0, 30, 6)]
+    summaries, results = map_reduce(blocks, _count_map, _sum_reduce, 2, release=release)
+    assert summaries == [6] * 5
+    assert sum(results) == sum(range(30))
+    assert all(b is None for b in blocks) == release
+    assert all(b is not None for b in blocks) == (not release)
