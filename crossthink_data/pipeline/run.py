@@ -130,6 +130,10 @@ def run_curation(
     # samples need neither its import nor its executor.
     local = [_plan_local(spec, source) for spec, source in specs]
     needs_data = not all(is_local for is_local, _ in local)
+    if num_cpus is None and starts_local_runtime(ray_address):
+        # Read once (affinity mask, cgroup quota): the premap decision and the runtime's
+        # size must agree.
+        num_cpus = usable_cpus()
     premapper = _start_premap(config, specs, local, settings, ray_address, num_cpus)
 
     def prepare() -> None:
@@ -213,8 +217,8 @@ def _start_premap(
     num_cpus: int | None,
 ) -> PreMapper | None:
     """A :class:`.premap.PreMapper` over the tasks of the sources that need no Ray, when the
-    run will start a local runtime with two or more CPUs (else None)."""
-    cpus = num_cpus or usable_cpus()
+    run will start a local runtime with two or more CPUs (``num_cpus``; else None)."""
+    cpus = num_cpus or 1
     if not config.runtime.premap or cpus < 2 or not starts_local_runtime(ray_address):
         return None
     batch = config.runtime.batch_size
