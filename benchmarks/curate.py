@@ -186,9 +186,9 @@ def _spin() -> None:
         total += i
 
 
-def parallel_ceiling(n: int = 2, tries: int = 2) -> float:
-    """Throughput of ``n`` CPU-bound processes relative to one (best of ``tries``): what this
-    machine can give a perfectly parallel job (a VM may deliver less than ``n`` full cores)."""
+def parallel_ceiling(n: int = 2) -> float:
+    """Throughput of ``n`` CPU-bound processes relative to one (best of 2): what this machine
+    can give a perfectly parallel job (a VM may deliver less than ``n`` full cores)."""
     import multiprocessing as mp
 
     def timed(k: int) -> float:
@@ -200,8 +200,8 @@ def parallel_ceiling(n: int = 2, tries: int = 2) -> float:
             p.join()
         return time.perf_counter() - t0
 
-    one = min(timed(1) for _ in range(tries))
-    many = min(timed(n) for _ in range(tries))
+    one = min(timed(1) for _ in range(2))
+    many = min(timed(n) for _ in range(2))
     return n * one / many
 
 
