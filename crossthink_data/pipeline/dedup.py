@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from crossthink_data._heap import keep_freed_memory
+from crossthink_data._process import prepare_task_process
 from crossthink_data.pipeline.schema import STATS_STAGE
 from crossthink_data.pipeline.shuffle import map_reduce, run_reduces, split_by, submit_bounded
 
@@ -421,7 +421,7 @@ def _fetch_group(wanted: Any, cfg: Any, mode: str, exact_rids: Any, *blocks: Any
     """:func:`_fetch_texts` over a few blocks (a Ray task), exact duplicates left out."""
     import pyarrow as pa
 
-    keep_freed_memory()
+    prepare_task_process()
 
     return pa.concat_tables(
         [_not_in(_fetch_texts(b, wanted, cfg, mode), exact_rids) for b in blocks]
@@ -432,7 +432,7 @@ def _verify_chunk(ia: Any, ib: Any, texts: list[str], cfg: Any, mode: str) -> An
     """Verify index pairs into ``texts`` (runs as a Ray task per chunk)."""
     import numpy as np
 
-    keep_freed_memory()
+    prepare_task_process()
 
     from crossthink_data.filters.minhash import estimate_jaccard, signatures, verify_pairs
 

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from crossthink_data._heap import ALLOCATOR_ENV
+from crossthink_data._process import block_pandas
 
 log = logging.getLogger("crossthink_data.pipeline")
 
@@ -192,11 +193,9 @@ def main() -> None:
 def _helper(workdir: Path, parent: int) -> None:
     if hasattr(os, "nice"):
         os.nice(NICENESS)
-    # pyarrow imports pandas (~0.2 s, half the helper's warm-up) on its first array
-    # conversion, only to ask whether the input is a pandas object; the mapping never uses
-    # pandas, so the helper has none. (Were it ever needed, the helper would fail and Ray
-    # would map its blocks.)
-    sys.meta_path.insert(0, _NoPandas())
+    # No pandas in the helper (half its warm-up: see crossthink_data._process). Were it
+    # ever needed, the helper would fail and Ray would map its blocks.
+    block_pandas()
     _serve(workdir, parent)
 
 
@@ -267,12 +266,3 @@ class _Forked:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-
-
-class _NoPandas:
-    """Import finder that makes ``import pandas`` fail in the helper (see :func:`main`)."""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("pandas is not used by the premap helper")
-        return None

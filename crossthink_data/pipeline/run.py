@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from crossthink_data._cpus import usable_cpus
-from crossthink_data._heap import keep_freed_memory
 from crossthink_data._optional import import_optional
+from crossthink_data._process import NO_PANDAS_ENV, prepare_task_process
 from crossthink_data.pipeline import dedup, io, manifest
 from crossthink_data.pipeline.config import CurationConfig
 from crossthink_data.pipeline.hashing import HASH_VERSION, combine
@@ -157,6 +157,7 @@ def run_curation(
             warm_data=needs_data,
             prepare=prepare,
             object_store_mb=config.runtime.object_store_mb,
+            worker_env={} if needs_data else {NO_PANDAS_ENV: "1"},
         ) as info:
             premapped = _take_premapped(premapper, config, info)
             clock.step(
@@ -579,7 +580,7 @@ def _write(
 def _write_file(
     index: int, out_dir: str, row_group_size: int, compression: str, *ranges: Any
 ) -> dict[str, Any]:
-    keep_freed_memory()
+    prepare_task_process()
     return io.write_records(index, list(ranges), out_dir, row_group_size, compression)
 
 

@@ -15,7 +15,7 @@ import importlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -74,11 +74,12 @@ _LOCAL_RAY_ENV = {
 
 
 @contextmanager
-def _local_ray_env() -> Iterator[None]:
-    """:data:`_LOCAL_RAY_ENV` in ``os.environ`` while Ray's processes start (they inherit it),
-    then this process's environment as it was."""
-    added = [k for k in _LOCAL_RAY_ENV if k not in os.environ]
-    os.environ.update({k: _LOCAL_RAY_ENV[k] for k in added})
+def _local_ray_env(extra: Mapping[str, str] | None = None) -> Iterator[None]:
+    """:data:`_LOCAL_RAY_ENV` and ``extra`` in ``os.environ`` while Ray's processes start
+    (they inherit it), then this process's environment as it was."""
+    wanted = {**_LOCAL_RAY_ENV, **(extra or {})}
+    added = [k for k in wanted if k not in os.environ]
+    os.environ.update({k: wanted[k] for k in added})
     try:
         yield
     finally:
@@ -288,10 +289,13 @@ def ray_session(
     warm_data: bool = True,
     prepare: Callable[[], None] | None = None,
     object_store_mb: int | None = None,
+    worker_env: Mapping[str, str] | None = None,
 ) -> Iterator[RuntimeInfo]:
     """Connect or start Ray (see module doc). Starting Ray mostly waits on the processes it
     spawns, so meanwhile a thread imports ``ray.data`` (``warm_data``) and runs ``prepare``
-    (the caller's own set-up); an error from ``prepare`` is raised once Ray is up."""
+    (the caller's own set-up); an error from ``prepare`` is raised once Ray is up. A local
+    runtime started here has ``worker_env`` in its processes' environment (where this
+    process's has no such variable)."""
     ray = import_optional("ray", "curation")
     requested = _requested(address)
     started = False
@@ -326,7 +330,7 @@ def ray_session(
             else:
                 if object_store_mb:
                     kwargs["object_store_memory"] = object_store_mb * 2**20
-                with _local_ray_env(), _prompt_node_lookup():
+                with _local_ray_env(worker_env), _prompt_node_lookup():
                     ray.init(
                         address="local",
                         num_cpus=num_cpus or usable_cpus(),

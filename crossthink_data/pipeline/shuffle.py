@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from crossthink_data._heap import keep_freed_memory
+from crossthink_data._process import prepare_task_process
 
 _REMOTES: dict[str, Any] = {}
 
@@ -25,7 +25,7 @@ def _resolve_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _map_task(block: Any, fn: Callable[..., Any], num_parts: int, kwargs: dict[str, Any]) -> Any:
-    keep_freed_memory()
+    prepare_task_process()
     summary, parts = fn(block, num_parts, **_resolve_kwargs(kwargs))
     if len(parts) != num_parts:
         raise RuntimeError(f"map function returned {len(parts)} partitions, expected {num_parts}")
@@ -33,7 +33,7 @@ def _map_task(block: Any, fn: Callable[..., Any], num_parts: int, kwargs: dict[s
 
 
 def _reduce_task(fn: Callable[..., Any], part: int, kwargs: dict[str, Any], *tables: Any) -> Any:
-    keep_freed_memory()
+    prepare_task_process()
     return fn(part, list(tables), **_resolve_kwargs(kwargs))
 
 

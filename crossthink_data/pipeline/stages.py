@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crossthink_data._heap import keep_freed_memory
+from crossthink_data._process import prepare_task_process
 from crossthink_data.pipeline.hashing import canonical_json, unit_interval
 from crossthink_data.pipeline.schema import STATS_STAGE, WORK_EXTRA, work_schema
 from crossthink_data.records import COLUMNS, arrow_schema
@@ -301,7 +301,7 @@ def map_and_partition(
     *exact key parts, *band key parts)``."""
     from crossthink_data.pipeline.dedup import partition_keys
 
-    keep_freed_memory()  # this runs as a Ray task (or in the premap helper)
+    prepare_task_process()  # this runs as a Ray task (or in the premap helper)
     table, _ = map_source_block(
         *blocks, source_name=source_name, spec=spec, settings=settings, batch_size=batch_size
     )
