@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,8 +140,9 @@ from crossthink_data.pipeline.runtime import ray_session
 with ray_session(num_cpus=1, warm_data=False) as info:
     node = ray._private.worker._global_node
     pids = [p.process.pid for infos in node.all_processes.values() for p in infos]
-    assert info.started_here and "monitor" in node.all_processes
-print(json.dumps(pids))
+    kinds = sorted(node.all_processes)
+    assert info.started_here
+print(json.dumps([pids, kinds]))
 """
 
 
@@ -156,12 +158,15 @@ def _python(script: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_started_runtime_stops_every_process(tmp_path: Path) -> None:
-    """The local runtime a run starts is torn down whole (the autoscaler monitor is stopped
-    before Ray's own shutdown): none of its processes outlives the session."""
+    """The local runtime a run starts is torn down whole: none of its processes outlives the
+    session. It has neither the dashboard's API server nor the autoscaler monitor, which a
+    one-machine run without a dashboard does not use (``runtime._lean_local_start``)."""
     proc = _python(_SHUTDOWN_SCRIPT)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    pids = json.loads(proc.stdout.strip().splitlines()[-1])
+    pids, kinds = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(pids) >= 3
+    assert "gcs_server" in kinds and "raylet" in kinds
+    assert "monitor" not in kinds and "dashboard" not in kinds
     alive = [p for p in pids if Path(f"/proc/{p}").exists()]
     assert alive == []
 
@@ -259,6 +264,36 @@ def test_node_lookup_waits_then_asks_ray_and_is_scoped(monkeypatch: pytest.Monke
         assert services.get_node("g:1", "abc") == {"node": "abc"}
     assert services.get_node is ray_lookup
     assert calls == ["wait g:1 abc", "ray g:1 abc"]
+
+
+def test_lean_local_start_is_scoped_and_keeps_a_wanted_dashboard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Within one local start, the API server is skipped only when no dashboard is wanted
+    and the monitor not at all; outside it, Ray's functions are untouched."""
+    pytest.importorskip("ray")
+    from ray._private import node, services
+
+    from crossthink_data.pipeline import runtime
+
+    calls: list[Any] = []
+
+    def api_server(include_dashboard: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
+        calls.append(("api", include_dashboard))
+        return "url", "process"
+
+    def monitor(self: Any) -> None:
+        calls.append("monitor")
+
+    monkeypatch.setattr(services, "start_api_server", api_server)
+    monkeypatch.setattr(node.Node, "start_monitor", monitor)
+    with runtime._lean_local_start():
+        assert services.start_api_server(False, True, "host") == (None, None)
+        assert services.start_api_server(True, True, "host") == ("url", "process")
+        assert services.start_api_server(None, False, "host") == ("url", "process")
+        assert node.Node.start_monitor(object()) is None
+    assert services.start_api_server is api_server and node.Node.start_monitor is monitor
+    assert calls == [("api", True), ("api", None)]
 
 
 @pytest.mark.ray
