@@ -182,11 +182,12 @@ def _lean_local_start() -> Iterator[None]:
 
 
 def shutdown_started_runtime(ray: Any) -> None:
-    """``ray.shutdown()`` for a local runtime this process started, a second faster: Ray stops
-    each of its processes with SIGTERM and waits up to 1 s for it, and the autoscaler monitor
-    (idle in a one-machine runtime: there is nothing to scale) never exits within that
-    second, so it is stopped first, the way Ray stops it after the second (SIGKILL). Uses
-    Ray's node handle; if that is not there, the plain shutdown runs."""
+    """``ray.shutdown()`` for a local runtime this process started, a second faster where it
+    has an autoscaler monitor (:func:`_lean_local_start` leaves it out unless Ray's private
+    API has moved): Ray stops each of its processes with SIGTERM and waits up to 1 s for it,
+    and the monitor never exits within that second, so it is stopped first, the way Ray stops
+    it after the second (SIGKILL). Uses Ray's node handle; if that is not there, the plain
+    shutdown runs."""
     try:
         from ray._private import ray_constants
         from ray._private import worker as ray_worker
