@@ -127,6 +127,38 @@ def test_ray_address_is_honoured(ray_local: str, tmp_path: Path) -> None:
     )
 
 
+def test_file_source_on_a_lean_runtime_of_its_own(ray_local: str, tmp_path: Path) -> None:
+    """A Ray Data read runs on the runtime the command starts for itself (no dashboard API
+    server, no autoscaler monitor, workers keep pandas) and gives the same rows as on a
+    runtime started by plain ``ray.init``."""
+    import os
+    import sys
+
+    data = tmp_path / "qa.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"question": f"What is {i} plus {i + 3}?", "answer": str(2 * i + 3)}) + "\n"
+            for i in range(40)
+        )
+    )
+    cfg = _write_cfg(tmp_path, data)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crossthink_data.cli.main", "curate", "--config", str(cfg)]
+        + ["--out", str(tmp_path / "own"), "--num-cpus", "2", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    own = json.loads((tmp_path / "own" / "manifest.json").read_text())
+    assert own["runtime"]["started_here"] is True
+    shared = run_curation(_local(data), tmp_path / "shared", quiet=True)
+    assert shared["runtime"]["started_here"] is False
+    assert own["content_hash"] == shared["content_hash"]
+    assert own["stages"] == shared["stages"] and own["stages"][-1]["rows_out"] > 0
+
+
 def test_broken_line_later_in_file_is_named(ray_local: str, tmp_path: Path) -> None:
     data = tmp_path / "late.jsonl"
     data.write_text(json.dumps({"question": "What is 1+1?", "answer": "2"}) + "\n{broken\n")
