@@ -65,7 +65,6 @@ from crossthink_data import _process
 assert _process.block_pandas() is False
 os.environ.pop(_process.NO_PANDAS_ENV, None)
 _process.prepare_task_process()
-import importlib; importlib.reload(pandas)
 print(sum(type(f).__name__ == "_NoPandas" for f in sys.meta_path))
 """
     proc = _python(script)
