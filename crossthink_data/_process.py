@@ -13,7 +13,8 @@ unimportable, pyarrow finds none, as in an install without it, and remembers tha
 side caches the answer): so the block is only for processes in which pandas can never be
 needed. The run marks them: a local runtime it starts for sources that need no Ray Data
 (generators, embedded samples), whose workers run only this run's tasks (see
-``pipeline.run``); and the premap helper. Anything that did need pandas there would fail
+``pipeline.run``: the runtime ends with the run, or in the ``crossthink`` command with the
+command, and no command uses Ray after its curation); and the premap helper. Anything that did need pandas there would fail
 with an ImportError naming this module, never convert differently.
 """
 
