@@ -260,7 +260,7 @@ def main() -> int:
         summary = dict(sorted(rs, key=lambda r: float(r["wall_s"]))[len(rs) // 2])
         for name in ("wall_s", "work_s", "fixed_s", "ray_init_s", "busy_core_s"):
             vals = sorted(float(r[name]) for r in rs)
-            summary[name] = round(vals[len(vals) // 2], 2)
+            summary[name] = round(_median(vals), 2)
             summary[name + "_range"] = f"{vals[0]:.2f}-{vals[-1]:.2f}"
         summary["rows_per_s"] = round(float(summary["upstream_rows"]) / float(summary["wall_s"]))
         summary["peak_pss_gb"] = mem[key]["peak_pss_gb"]
