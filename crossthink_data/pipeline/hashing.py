@@ -31,14 +31,9 @@ HASH_VERSION = "rows-sha256-v2"
 
 def canonical_json(row: Mapping[str, Any]) -> str:
     """JSON of the canonical columns of ``row`` (missing columns are null): the readable
-    form kept in reject rows."""
-    return json.dumps(
-        {c: row.get(c) for c in COLUMNS},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        allow_nan=True,
-    )
+    form kept in reject rows, written as every other stage writes its rejects
+    (``json.dumps(..., sort_keys=True, ensure_ascii=False)``: one form in the rejects)."""
+    return json.dumps({c: row.get(c) for c in COLUMNS}, sort_keys=True, ensure_ascii=False)
 
 
 # ----------------------------------------------------------------------------- reference

@@ -94,7 +94,7 @@ def _canonical_table(records: list[dict[str, Any]]) -> tuple[Any, list[dict[str,
                         "source": r.get("source"),
                         "stage": SOURCE_STAGE,
                         "reason": f"record_schema_error:{type(exc).__name__}",
-                        "row_json": json.dumps(r, default=str, sort_keys=True),
+                        "row_json": json.dumps(r, default=str, sort_keys=True, ensure_ascii=False),
                     }
                 )
         return pa.Table.from_pylist(good, schema=schema), good, bad
