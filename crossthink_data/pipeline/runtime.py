@@ -12,6 +12,7 @@ the ``crossthink`` command, whose process ends right after, it is killed instead
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import threading
 import time
@@ -179,6 +180,34 @@ def _lean_local_start() -> Iterator[None]:
     finally:
         services.start_api_server = api_server
         node_mod.Node.start_monitor = monitor
+
+
+# Ray (2.5x) starts a new local runtime with token authentication on unless RAY_AUTH_MODE
+# says otherwise, and logs a WARNING each time that it did so. That is the safe setting (the
+# runtime listens on the machine's address), and the notice is not something to act on, but
+# it broke ``--quiet`` (stderr is meant to hold only errors) and alarmed every run. Only that
+# notice is dropped, only during one local ``ray.init``; Ray's other messages about
+# authentication (such as its warning when it is off) still show.
+_AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
+_AUTH_ON_NOTICE = "Token authentication is enabled for this Ray cluster"
+
+
+class _DropAuthOnNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(_AUTH_ON_NOTICE)
+
+
+@contextmanager
+def _quiet_auth_notice() -> Iterator[None]:
+    """Ray's "token authentication is enabled" notice is not logged during one local
+    ``ray.init`` (see above); authentication itself is as Ray sets it."""
+    logger = logging.getLogger(_AUTH_LOGGER)
+    drop = _DropAuthOnNotice()
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 def shutdown_started_runtime(ray: Any) -> None:
@@ -371,7 +400,12 @@ def ray_session(
             else:
                 if object_store_mb:
                     kwargs["object_store_memory"] = object_store_mb * 2**20
-                with _local_ray_env(worker_env), _prompt_node_lookup(), _lean_local_start():
+                with (
+                    _local_ray_env(worker_env),
+                    _prompt_node_lookup(),
+                    _lean_local_start(),
+                    _quiet_auth_notice(),
+                ):
                     ray.init(
                         address="local",
                         num_cpus=num_cpus or usable_cpus(),

@@ -251,6 +251,53 @@ def test_local_runtime_workers_start_with_the_allocator_settings() -> None:
     assert proc.stdout.split()[-2:] == ["0", "None"]
 
 
+_AUTH_SCRIPT = """
+import os
+os.environ.pop("RAY_AUTH_MODE", None)  # Ray's default, whatever the caller's environment
+import ray
+from crossthink_data.pipeline.runtime import ray_session
+with ray_session(num_cpus=1, warm_data=False):
+    assert ray.get(ray.remote(lambda: 1).remote()) == 1
+print(os.environ.get("RAY_AUTH_MODE"))
+"""
+
+
+def test_local_runtime_keeps_token_auth_without_the_notice() -> None:
+    """A local runtime starts with Ray's token authentication, as Ray's default has it, but
+    without Ray's WARNING that it did so: a ``--quiet`` run's stderr holds only errors."""
+    proc = _python(_AUTH_SCRIPT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == "token"
+    assert "Token authentication" not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_auth_notice_filter_is_scoped_and_drops_only_that_notice() -> None:
+    import logging
+
+    from crossthink_data.pipeline import runtime
+
+    seen: list[str] = []
+
+    class _Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    logger = logging.getLogger(runtime._AUTH_LOGGER)
+    handler = _Keep()
+    logger.addHandler(handler)
+    try:
+        with runtime._quiet_auth_notice():
+            logger.warning(runtime._AUTH_ON_NOTICE + ". Set RAY_AUTH_MODE=disabled to opt out.")
+            logger.warning("Token authentication is disabled for this Ray cluster.")
+        logger.warning(runtime._AUTH_ON_NOTICE + ".")
+    finally:
+        logger.removeHandler(handler)
+    assert seen == [
+        "Token authentication is disabled for this Ray cluster.",
+        runtime._AUTH_ON_NOTICE + ".",
+    ]
+
+
 def test_finish_returns_when_nothing_was_deferred() -> None:
     from crossthink_data import _exit
 
