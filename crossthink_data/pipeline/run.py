@@ -31,6 +31,7 @@ import math
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,8 @@ def run_curation(
             ctx.enable_progress_bars = config.runtime.progress_bars and not quiet
             ctx.enable_auto_log_stats = False
             try:
-                return go()
+                with _ray_data_console(quiet):
+                    return go()
             finally:
                 (
                     ctx.target_min_block_size,
@@ -202,6 +204,41 @@ def run_curation(
     finally:
         if premapper is not None:
             premapper.close()
+
+
+# Ray Data logs to the console: INFO lines for each read it starts and ends, and a WARNING
+# that progress bars are off (the run turns them off with ``--quiet`` or
+# ``runtime.progress_bars: false``). With ``quiet`` its console shows warnings and errors
+# only, and that notice never shows; its log file in Ray's session directory keeps all.
+_BARS_OFF_NOTICE = "Progress bars disabled"
+
+
+class _DropBarsOffNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(_BARS_OFF_NOTICE)
+
+
+@contextmanager
+def _ray_data_console(quiet: bool) -> Iterator[None]:
+    """Ray Data's console handlers, for one run: no "progress bars disabled" notice, and
+    with ``quiet`` nothing below WARNING (see above); restored afterwards."""
+    consoles = [
+        h
+        for h in logging.getLogger("ray.data").handlers
+        if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+    ]
+    levels = [h.level for h in consoles]
+    drop = _DropBarsOffNotice()
+    for h in consoles:
+        h.addFilter(drop)
+        if quiet:
+            h.setLevel(max(h.level, logging.WARNING))
+    try:
+        yield
+    finally:
+        for h, level in zip(consoles, levels, strict=True):
+            h.removeFilter(drop)
+            h.setLevel(level)
 
 
 def _parts(config: CurationConfig, num_cpus: int) -> int:

@@ -151,6 +151,7 @@ def test_file_source_on_a_lean_runtime_of_its_own(ray_local: str, tmp_path: Path
         env={k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"},
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stderr == ""  # --quiet: nor Ray's nor Ray Data's notices
     own = json.loads((tmp_path / "own" / "manifest.json").read_text())
     assert own["runtime"]["started_here"] is True
     shared = run_curation(_local(data), tmp_path / "shared", quiet=True)
