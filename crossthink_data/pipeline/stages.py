@@ -59,6 +59,8 @@ def _rids(n: int) -> Any:
 
 
 def _reject_rows(rejects: Sequence[Mapping[str, Any]], default_stage: str) -> dict[str, list[Any]]:
+    from crossthink_data.sources.coerce import row_json
+
     n = len(rejects)
     cols: dict[str, list[Any]] = {c: [None] * n for c in (*COLUMNS, *WORK_EXTRA)}
     for i, r in enumerate(rejects):
@@ -69,13 +71,15 @@ def _reject_rows(rejects: Sequence[Mapping[str, Any]], default_stage: str) -> di
         cols["_stage"][i] = str(r.get("stage") or default_stage)
         cols["_reason"][i] = str(r.get("reason") or "unknown")
         rj = r.get("row_json")
-        cols["_row_json"][i] = rj if isinstance(rj, str) else json.dumps(rj, default=str)
+        cols["_row_json"][i] = rj if isinstance(rj, str) else row_json(rj)
     return cols
 
 
 def _canonical_table(records: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]], list[Any]]:
     """(table of the records that fit the schema, their dicts, rejects of those that do not)."""
     import pyarrow as pa
+
+    from crossthink_data.sources.coerce import row_json
 
     schema = arrow_schema()
     try:
@@ -94,7 +98,7 @@ def _canonical_table(records: list[dict[str, Any]]) -> tuple[Any, list[dict[str,
                         "source": r.get("source"),
                         "stage": SOURCE_STAGE,
                         "reason": f"record_schema_error:{type(exc).__name__}",
-                        "row_json": json.dumps(r, default=str, sort_keys=True, ensure_ascii=False),
+                        "row_json": row_json(r),
                     }
                 )
         return pa.Table.from_pylist(good, schema=schema), good, bad

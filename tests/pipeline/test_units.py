@@ -513,3 +513,34 @@ def test_fetch_group_size(blocks: int, parts: int, size: int) -> None:
     from crossthink_data.pipeline.dedup import fetch_group_size
 
     assert fetch_group_size(blocks, parts) == size
+
+
+def test_record_off_schema_is_rejected_with_its_json_never_a_crash() -> None:
+    """A record that does not fit the canonical schema is a reject with a readable
+    ``row_json``, even when its JSON cannot be sorted (a dict with int and str keys made
+    ``json.dumps(..., sort_keys=True)`` raise and took the whole block down)."""
+    import json
+
+    from crossthink_data.pipeline.stages import _canonical_table
+
+    good = {
+        "uid": "u1",
+        "source": "local",
+        "domain": "gpr",
+        "subject": "geography",
+        "template": "open",
+        "verifier": "open",
+        "question": "What is the capital of France?",
+        "options": None,
+        "answer": "Paris",
+        "prompt": [{"role": "user", "content": "What is the capital of France?"}],
+        "license": "MIT",
+        "metadata": "{}",
+        "pass_rate": None,
+    }
+    bad = {**good, "uid": "u2", "options": {1: "a", "b": 2}}
+    table, kept, rejects = _canonical_table([good, bad])
+    assert table.num_rows == 1 and kept == [good]
+    (rej,) = rejects
+    assert rej["uid"] == "u2" and rej["reason"].startswith("record_schema_error:")
+    assert json.loads(rej["row_json"])["options"] == {"1": "a", "b": 2}
