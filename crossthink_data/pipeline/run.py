@@ -42,7 +42,12 @@ from crossthink_data.pipeline import dedup, io, manifest
 from crossthink_data.pipeline.config import CurationConfig
 from crossthink_data.pipeline.hashing import HASH_VERSION, combine
 from crossthink_data.pipeline.premap import PreMapper
-from crossthink_data.pipeline.runtime import RuntimeInfo, ray_session, starts_local_runtime
+from crossthink_data.pipeline.runtime import (
+    DropNotice,
+    RuntimeInfo,
+    ray_session,
+    starts_local_runtime,
+)
 from crossthink_data.pipeline.stages import MapSettings, map_and_partition
 
 log = logging.getLogger("crossthink_data.pipeline")
@@ -213,11 +218,6 @@ def run_curation(
 _BARS_OFF_NOTICE = "Progress bars disabled"
 
 
-class _DropBarsOffNotice(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(_BARS_OFF_NOTICE)
-
-
 @contextmanager
 def _ray_data_console(quiet: bool) -> Iterator[None]:
     """Ray Data's console handlers, for one run: no "progress bars disabled" notice, and
@@ -228,7 +228,7 @@ def _ray_data_console(quiet: bool) -> Iterator[None]:
         if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
     ]
     levels = [h.level for h in consoles]
-    drop = _DropBarsOffNotice()
+    drop = DropNotice(_BARS_OFF_NOTICE)
     for h in consoles:
         h.addFilter(drop)
         if quiet:

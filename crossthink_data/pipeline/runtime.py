@@ -192,9 +192,16 @@ _AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
 _AUTH_ON_NOTICE = "Token authentication is enabled for this Ray cluster"
 
 
-class _DropAuthOnNotice(logging.Filter):
+class DropNotice(logging.Filter):
+    """Drops the log records whose message starts with ``prefix``: one known notice of
+    Ray's, kept off the console where the run has made it pointless."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(_AUTH_ON_NOTICE)
+        return not str(record.msg).startswith(self.prefix)
 
 
 @contextmanager
@@ -202,7 +209,7 @@ def _quiet_auth_notice() -> Iterator[None]:
     """Ray's "token authentication is enabled" notice is not logged during one local
     ``ray.init`` (see above); authentication itself is as Ray sets it."""
     logger = logging.getLogger(_AUTH_LOGGER)
-    drop = _DropAuthOnNotice()
+    drop = DropNotice(_AUTH_ON_NOTICE)
     logger.addFilter(drop)
     try:
         yield
