@@ -9,7 +9,7 @@ Why the collector: a map task builds tens of thousands of short-lived dicts and 
 block (rows, records), so with Python's default threshold (a young collection every 700
 container allocations) a worker ran ~350 collections per 200,000-row run, and each full one
 walked the ~85,000 objects that importing Ray, pyarrow and this package left behind. By
-``gc.callbacks``, 0.44 s of collector time in a one-core run's worker. After
+``gc.callbacks``, 0.37-0.44 s of collector time in a one-core run's worker. After
 :func:`tune_gc` (those objects frozen, out of every collection; a young collection every
 50,000 allocations) almost none run. Memory held by garbage in reference cycles (rare here:
 rows are freed by reference counting) waits a little longer to be freed.
