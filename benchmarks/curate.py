@@ -21,8 +21,12 @@ CPUs the run maps some blocks while Ray starts (``pipeline.premap``): they count
 time and CPU, not in its work after Ray start. This machine is a VM whose speed varies from
 run to run (steal time), so with ``--repeat N`` every setting runs N times, interleaved, and
 each figure is the median of its runs (with the range); the speed-up is also given as the
-median of the ratios taken within each round, and what the VM gives two CPU-bound processes
-(the parallel ceiling) is measured once per round, next to the runs.
+median of the ratios taken within each round. What the VM gives two processes at once (the
+parallel ceiling) is measured once per round, next to the runs, for three kinds of work:
+CPU-bound (an interpreter loop, like most of the map), memory copies (bandwidth) and first
+touches of fresh pages (page faults), since the two cores share one memory system. The
+seconds of each step of the run (the manifest's timings) and their speed-ups show which
+kind of work holds the whole command back.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 
 def _proc_table() -> dict[int, tuple[int, int]]:
@@ -180,25 +185,73 @@ def run_once(
     }
 
 
-def _spin() -> None:
+def _spin() -> float:
+    """CPU-bound: an interpreter loop (the kind of work the map tasks mostly are)."""
+    t0 = time.perf_counter()
     total = 0
     for i in range(20_000_000):
         total += i
+    return time.perf_counter() - t0
 
 
-def parallel_ceiling(n: int = 2) -> float:
-    """Throughput of ``n`` CPU-bound processes relative to one (best of 2): what this machine
-    can give a perfectly parallel job (a VM may deliver less than ``n`` full cores)."""
+def _copy() -> float:
+    """Memory-bandwidth-bound: copy a 64 MiB buffer into another, 60 times, both buffers
+    touched first (the copies of blocks into and out of the object store, the sorts, the
+    parquet encoding)."""
+    import numpy as np
+
+    src = np.ones(64 * 2**20, np.uint8)
+    dst = src.copy()
+    t0 = time.perf_counter()
+    for _ in range(60):
+        np.copyto(dst, src)
+    return time.perf_counter() - t0
+
+
+def _fresh_pages() -> float:
+    """Page-fault-bound: map 64 MiB, write one byte per 4 KiB page, unmap; 8 times (the
+    kernel zeroes each page on its first touch, as for a task's new buffers and the object
+    store's pages a process touches for the first time)."""
+    import mmap
+
+    import numpy as np
+
+    t0 = time.perf_counter()
+    for _ in range(8):
+        m = mmap.mmap(-1, 64 * 2**20)
+        a = np.frombuffer(m, np.uint8)
+        a[::4096] = 1
+        del a
+        m.close()
+    return time.perf_counter() - t0
+
+
+# What the machine gives ``n`` processes of each kind of work at once, relative to one.
+CEILING_WORK = {"CPU": _spin, "memory copies": _copy, "fresh pages": _fresh_pages}
+
+
+def _timed_work(work: Any, out: Any) -> None:
+    """Run ``work`` in this (child) process and report the seconds it timed itself: process
+    start-up and set-up, which vary more than the work on this VM, stay out of the figure."""
+    out.put(work())
+
+
+def parallel_ceiling(n: int = 2, work: Any = _spin) -> float:
+    """Throughput of ``n`` processes doing ``work`` at once relative to one (best of 2 each,
+    timed inside the processes): what this machine can give a perfectly parallel job of that
+    kind (a VM may deliver less than ``n`` full cores, and its cores share the memory
+    system)."""
     import multiprocessing as mp
 
     def timed(k: int) -> float:
-        procs = [mp.Process(target=_spin) for _ in range(k)]
-        t0 = time.perf_counter()
+        out: Any = mp.Queue()
+        procs = [mp.Process(target=_timed_work, args=(work, out)) for _ in range(k)]
         for p in procs:
             p.start()
+        seconds = [out.get() for _ in procs]
         for p in procs:
             p.join()
-        return time.perf_counter() - t0
+        return max(seconds)
 
     one = min(timed(1) for _ in range(2))
     many = min(timed(n) for _ in range(2))
@@ -227,9 +280,9 @@ def main() -> int:
     samples: dict[tuple[int, bool], list[dict[str, float | int | str]]] = {k: [] for k in runs}
     mem: dict[tuple[int, bool], dict[str, float | int | str]] = {}
     top_cpus = max(args.cpus)
-    # What the VM gives two CPU-bound processes drifts within minutes on this machine, so it
-    # is measured once per round, next to the round's runs.
-    ceilings: list[float] = []
+    # What the VM gives two processes drifts within minutes on this machine, so it is
+    # measured once per round, next to the round's runs, for each kind of work.
+    ceilings: dict[str, list[float]] = {kind: [] for kind in CEILING_WORK}
     with tempfile.TemporaryDirectory() as tmp:
         # Timed runs first (no sampler), then one memory run per setting.
         for i in range(max(1, args.repeat) + 1):
@@ -248,7 +301,8 @@ def main() -> int:
                     mem[(c, pin)] = r
                 print(json.dumps(r), flush=True)
             if i < max(1, args.repeat) and top_cpus > 1:
-                ceilings.append(parallel_ceiling(top_cpus))
+                for kind, work in CEILING_WORK.items():
+                    ceilings[kind].append(parallel_ceiling(top_cpus, work))
     results = []
     for key in runs:
         # Each figure is the median of its own runs (wall, and the work after Ray is up, vary
@@ -286,7 +340,6 @@ def main() -> int:
         )
     by = {str(r["cpus"]): r for r in results}
     top = by.get(str(top_cpus))
-    ceiling = _median(ceilings) if ceilings else 1.0
     for one in ("1", "1 pinned"):
         if top is None or one not in by or top is by[one]:
             continue
@@ -321,14 +374,49 @@ def main() -> int:
         idle = top_cpus * float(top["wall_s"]) - float(top["busy_core_s"])
         print(
             f"idle CPU in the {top_cpus}-CPU run: {idle:.2f} core-s of "
-            f"{top_cpus * float(top['wall_s']):.2f}; parallel ceiling of this machine: "
-            f"{ceiling:.2f}x for {top_cpus} CPU-bound processes (median of one per round, "
-            f"{min(ceilings):.2f}x-{max(ceilings):.2f}x)"
+            f"{top_cpus * float(top['wall_s']):.2f}"
+        )
+        _print_phases(samples, runs, top_cpus)
+        print(
+            f"parallel ceiling of this machine for {top_cpus} processes (median of one per "
+            "round, range): "
+            + ", ".join(
+                f"{_median(v):.2f}x {kind} ({min(v):.2f}x-{max(v):.2f}x)"
+                for kind, v in ceilings.items()
+                if v
+            )
         )
     hashes = {r["content_hash"] for runs_ in samples.values() for r in runs_}
     hashes |= {r["content_hash"] for r in mem.values()}
     print(f"same content hash on every run: {len(hashes) == 1}")
     return 0
+
+
+def _print_phases(
+    samples: dict[tuple[int, bool], list[dict[str, float | int | str]]],
+    runs: list[tuple[int, bool]],
+    top_cpus: int,
+) -> None:
+    """Median seconds of each step of the run (the manifest's timings) per setting, and the
+    speed-up of each step: the map scales with the CPUs, the steps that mostly move memory
+    (dedup reduces, the last pass) with what the memory system gives."""
+    steps = ("ray_init", "map", "exact_dedup", "near_dedup", "write")
+    med: dict[tuple[int, bool], dict[str, float]] = {}
+    for key in runs:
+        tms = [json.loads(str(r["timings"])) for r in samples[key]]
+        med[key] = {s: _median([float(t.get(s, 0.0)) for t in tms]) for s in steps}
+    print("step seconds (median): " + ", ".join(steps))
+    for (c, pin), m in med.items():
+        label = f"{c}{' pinned' if pin else ''}"
+        print(f"  {label:<10} " + "  ".join(f"{m[s]:6.2f}" for s in steps))
+    base = med.get((1, True)) or med.get((1, False))
+    top = med.get((top_cpus, False))
+    if base and top:
+        print(
+            "  speed-up   "
+            + "  ".join(f"{base[s] / top[s]:5.2f}x" if top[s] > 0 else "     - " for s in steps)
+            + "  (map: not counting the blocks the helper mapped during ray_init)"
+        )
 
 
 def _median(values: list[float]) -> float:
