@@ -409,11 +409,12 @@ def _print_phases(
     for (c, pin), m in med.items():
         label = f"{c}{' pinned' if pin else ''}"
         print(f"  {label:<10} " + "  ".join(f"{m[s]:6.2f}" for s in steps))
-    base = med.get((1, True)) or med.get((1, False))
-    top = med.get((top_cpus, False))
+    # Against the one-core machine when it was measured, else against Ray given one CPU.
+    one = (1, True) if (1, True) in med else (1, False)
+    base, top = med.get(one), med.get((top_cpus, False))
     if base and top:
         print(
-            "  speed-up   "
+            f"  speed-up {one[0]}{' pinned' if one[1] else ''} -> {top_cpus}: "
             + "  ".join(f"{base[s] / top[s]:5.2f}x" if top[s] > 0 else "     - " for s in steps)
             + "  (map: not counting the blocks the helper mapped during ray_init)"
         )
