@@ -578,7 +578,8 @@ def _write(
     into ``sub`` sub-ranges sorted by separate tasks, then one task per file concatenates its
     sorted sub-ranges and writes it: the sort uses every CPU, and the files (names, row
     groups, bytes) stay the same, since sub-range boundaries refine the file boundaries.
-    Empties ``refs`` as it submits (``release``): each block is freed once its map is done."""
+    Each map task takes a few consecutive blocks (:func:`last_pass_group`). Empties ``refs``
+    as it submits (``release``): each block is freed once its map is done."""
     from crossthink_data.pipeline.shuffle import map_reduce, map_reduce_refs
 
     ray = import_optional("ray", "curation")
@@ -592,13 +593,11 @@ def _write(
     }
     n_parts = record_parts * sub + reject_parts
     map_kwargs = {"record_parts": record_parts * sub, **decisions}
+    group = last_pass_group(len(refs), num_cpus, config.runtime.batch_size)
+    args = (refs, io.final_map, io.final_reduce, n_parts, map_kwargs, reduce_kwargs)
     if sub == 1:
-        return map_reduce(
-            refs, io.final_map, io.final_reduce, n_parts, map_kwargs, reduce_kwargs, release=True
-        )
-    summaries, reduces = map_reduce_refs(
-        refs, io.final_map, io.final_reduce, n_parts, map_kwargs, reduce_kwargs, release=True
-    )
+        return map_reduce(*args, release=True, group=group)
+    summaries, reduces = map_reduce_refs(*args, release=True, group=group)
     write = ray.remote(_write_file)
     files = [
         write.remote(
@@ -612,6 +611,23 @@ def _write(
     ]
     written = ray.get(files) + ray.get(reduces[record_parts * sub :])
     return ray.get(summaries), written
+
+
+# Rows per map task of the last pass at most: it takes consecutive blocks, up to this many
+# rows, rather than one block each. A task's fixed costs (storing its parts in the object
+# store, returning its summary, the wait for its next task) were a large share of a
+# 4,096-row block's ~20 ms: with four blocks a task, the last pass took 0.72 s instead of
+# 1.00 s on 2 CPUs and 1.20 s instead of 1.68 s on one core (200,000 rows, medians of six
+# interleaved rounds).
+LAST_PASS_ROWS = 16_384
+
+
+def last_pass_group(n_blocks: int, cpus: int, batch_size: int) -> int:
+    """Blocks per map task of the last pass: up to :data:`LAST_PASS_ROWS` rows (a block holds
+    at most ``batch_size``), but no fewer than four tasks per CPU, so that the pass keeps
+    every CPU busy to its end. The parts, and so the files, are the same for any grouping."""
+    most = max(1, LAST_PASS_ROWS // max(1, batch_size))
+    return max(1, min(most, n_blocks // (4 * max(1, cpus))))
 
 
 def _write_file(

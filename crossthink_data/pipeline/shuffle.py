@@ -24,12 +24,22 @@ def _resolve_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {k: _resolve(v) for k, v in kwargs.items()}
 
 
-def _map_task(block: Any, fn: Callable[..., Any], num_parts: int, kwargs: dict[str, Any]) -> Any:
+def _map_task(fn: Callable[..., Any], num_parts: int, kwargs: dict[str, Any], *blocks: Any) -> Any:
     prepare_task_process()
-    summary, parts = fn(block, num_parts, **_resolve_kwargs(kwargs))
+    summary, parts = fn(_one_block(blocks), num_parts, **_resolve_kwargs(kwargs))
     if len(parts) != num_parts:
         raise RuntimeError(f"map function returned {len(parts)} partitions, expected {num_parts}")
     return (summary, *parts)
+
+
+def _one_block(blocks: tuple[Any, ...]) -> Any:
+    """The block of a map task: its one block, or its consecutive Arrow tables as one table
+    (concatenated without a copy)."""
+    if len(blocks) == 1:
+        return blocks[0]
+    import pyarrow as pa
+
+    return pa.concat_tables(blocks)
 
 
 def _reduce_task(fn: Callable[..., Any], part: int, kwargs: dict[str, Any], *tables: Any) -> Any:
@@ -56,16 +66,20 @@ def map_reduce(
     map_kwargs: dict[str, Any] | None = None,
     reduce_kwargs: dict[str, Any] | None = None,
     release: bool = False,
+    group: int = 1,
 ) -> tuple[list[Any], list[Any]]:
     """Run ``map_fn(block, num_parts, **map_kwargs) -> (summary, [part tables])`` on every
     block, then ``reduce_fn(part, [tables of that part], **reduce_kwargs)`` per partition.
+    With ``group > 1`` (Arrow tables only) each map task takes that many consecutive blocks
+    as one table: fewer tasks, each with its fixed costs (storing its parts, returning its
+    summary), for the same parts.
 
-    Returns ``(summaries in block order, reduce results in partition order)``.
+    Returns ``(summaries in task order, reduce results in partition order)``.
     """
     import ray
 
     summaries, reduces = map_reduce_refs(
-        block_refs, map_fn, reduce_fn, num_parts, map_kwargs, reduce_kwargs, release
+        block_refs, map_fn, reduce_fn, num_parts, map_kwargs, reduce_kwargs, release, group
     )
     results = ray.get(reduces)
     sums = ray.get(summaries)
@@ -80,6 +94,7 @@ def map_reduce_refs(
     map_kwargs: dict[str, Any] | None = None,
     reduce_kwargs: dict[str, Any] | None = None,
     release: bool = False,
+    group: int = 1,
 ) -> tuple[list[Any], list[Any]]:
     """:func:`map_reduce` without fetching: ``(summary refs, reduce result refs)``, so
     reduce results can feed further tasks without passing through the driver.
@@ -91,12 +106,14 @@ def map_reduce_refs(
     map_remote = _remote("map").options(num_returns=num_parts + 1)
     reduce_remote = _remote("reduce")
 
+    step = max(1, group)
+
     def args() -> Iterator[tuple[Any, ...]]:
-        for i in range(len(block_refs)):
-            block = block_refs[i]
+        for i in range(0, len(block_refs), step):
+            blocks = block_refs[i : i + step]
             if release:
-                block_refs[i] = None
-            yield (block, map_fn, num_parts, map_kwargs or {})
+                block_refs[i : i + step] = [None] * len(blocks)
+            yield (map_fn, num_parts, map_kwargs or {}, *blocks)
 
     outs = submit_bounded(args(), map_remote.remote)
     summaries = [o[0] for o in outs]

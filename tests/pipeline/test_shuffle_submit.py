@@ -63,3 +63,28 @@ def test_map_reduce_release_empties_the_block_list(ray_local: str, release: bool
     assert sum(results) == sum(range(30))
     assert all(b is None for b in blocks) == release
     assert all(b is not None for b in blocks) == (not release)
+
+
+@pytest.mark.parametrize("group", [1, 2, 3, 9])
+def test_map_reduce_groups_consecutive_blocks(ray_local: str, group: int) -> None:
+    """With ``group`` each map task takes that many consecutive Arrow blocks as one table:
+    one summary per task, the same partitions, and ``release`` still empties the list."""
+    import pyarrow as pa
+
+    from crossthink_data.pipeline.shuffle import map_reduce
+
+    def _count_map(block: Any, num_parts: int) -> tuple[int, list[Any]]:
+        vals = block.column("v").to_pylist()
+        return block.num_rows, [[v for v in vals if v % num_parts == p] for p in range(num_parts)]
+
+    def _sorted_reduce(part: int, tables: list[Any]) -> list[int]:
+        return sorted(v for t in tables for v in t)
+
+    blocks = [ray.put(pa.table({"v": list(range(i, i + 5))})) for i in range(0, 35, 5)]
+    summaries, results = map_reduce(
+        blocks, _count_map, _sorted_reduce, 2, release=True, group=group
+    )
+    sizes = [min(group, 7 - i) * 5 for i in range(0, 7, group)]
+    assert summaries == sizes
+    assert results == [list(range(0, 35, 2)), list(range(1, 35, 2))]
+    assert all(b is None for b in blocks)

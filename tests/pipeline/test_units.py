@@ -544,3 +544,75 @@ def test_record_off_schema_is_rejected_with_its_json_never_a_crash() -> None:
     (rej,) = rejects
     assert rej["uid"] == "u2" and rej["reason"].startswith("record_schema_error:")
     assert json.loads(rej["row_json"])["options"] == {"1": "a", "b": 2}
+
+
+# ------------------------------------------------------------- the last pass's map tasks
+
+
+def test_last_pass_group_takes_up_to_16k_rows_but_four_tasks_per_cpu() -> None:
+    from crossthink_data.pipeline.run import LAST_PASS_ROWS, last_pass_group
+
+    assert LAST_PASS_ROWS == 16_384
+    assert last_pass_group(55, 2, 4096) == 4  # 200,000 rows on 2 CPUs: 14 tasks
+    assert last_pass_group(55, 1, 4096) == 4  # the same on one core
+    assert last_pass_group(55, 64, 4096) == 1  # many CPUs: one block a task keeps all busy
+    assert last_pass_group(30, 2, 4096) == 3  # at least four tasks per CPU
+    assert last_pass_group(1000, 2, 500) == 32  # small blocks: more of them, same rows
+    assert last_pass_group(1000, 2, 50_000) == 1  # a block over the bound: alone
+    assert last_pass_group(0, 2, 4096) == last_pass_group(7, 1, 4096) == 1
+
+
+@pytest.mark.parametrize("group", [2, 3, 7])
+def test_last_pass_on_grouped_blocks_writes_the_same_files(tmp_path, group: int) -> None:
+    """A map task over consecutive work blocks concatenated (the last pass's grouping) gives
+    the same parts, so the same files and counts, as one task per block."""
+    from crossthink_data.pipeline import manifest
+    from crossthink_data.pipeline.config import default_config
+    from crossthink_data.pipeline.io import final_map, final_reduce
+    from crossthink_data.pipeline.shuffle import _one_block
+    from crossthink_data.pipeline.stages import MapSettings, map_and_partition
+    from crossthink_data.sources import SourceSpec
+
+    cfg = default_config()
+    settings_ = MapSettings(
+        verifiability=cfg.verifiability.model_dump(),
+        minhash=cfg.dedup.minhash_config(),
+        seed=cfg.seed,
+    )
+    blocks = [
+        map_and_partition(
+            (lo, lo + 300),
+            source_name="procedural",
+            spec=SourceSpec(name="procedural", rows=2100),
+            settings=settings_,
+            batch_size=300,
+            num_parts=2,
+            near=True,
+        )[0]
+        for lo in range(0, 2100, 300)
+    ]
+    rids = np.concatenate([b["_rid"].drop_null().to_numpy()[::11] for b in blocks])
+    near = (np.sort(rids), [f"kept{i:04d}" for i in range(len(rids))])  # every 11th: near-dups
+    record_parts, n_parts = 2, 3  # two records files, one rejects file
+
+    def write(step: int, out) -> tuple[list[Any], dict[str, Any]]:
+        (out / "records").mkdir(parents=True)
+        (out / "rejects").mkdir()
+        tasks = [
+            final_map(_one_block(tuple(blocks[i : i + step])), n_parts, record_parts, near=near)
+            for i in range(0, len(blocks), step)
+        ]
+        written = [
+            final_reduce(p, [t[1][p] for t in tasks], str(out), record_parts, 100, "zstd")
+            for p in range(n_parts)
+        ]
+        return written, manifest.merge_summaries([t[0] for t in tasks])
+
+    want, want_sum = write(1, tmp_path / "one")
+    got, got_sum = write(group, tmp_path / f"g{group}")
+    assert got == want and got_sum == want_sum
+    assert sum(w["rows"] for w in want) == 2100 and sum(want_sum["rejects"].values()) > 150
+    for w in want:
+        assert (tmp_path / f"g{group}" / w["path"]).read_bytes() == (
+            tmp_path / "one" / w["path"]
+        ).read_bytes()
