@@ -386,9 +386,9 @@ def test_small_buffers_cuts_only_what_ray_would_copy_on_threads() -> None:
     assert small_buffers(small) is small
 
 
-def test_map_task_block_has_no_buffer_over_a_mebibyte() -> None:
-    """A full-size (4096-row) work block as the map task returns it: Ray stores it with
-    plain copies (its prompt texts and signatures alone exceed 1 MiB in one chunk)."""
+def _procedural_work_block(lo: int, hi: int, rows: int) -> Any:
+    """The work block the map task returns for procedural rows ``[lo, hi)`` of ``rows``,
+    with the default config."""
     from crossthink_data.pipeline.config import default_config
     from crossthink_data.pipeline.stages import MapSettings, map_and_partition
     from crossthink_data.sources import SourceSpec
@@ -400,14 +400,21 @@ def test_map_task_block_has_no_buffer_over_a_mebibyte() -> None:
         seed=cfg.seed,
     )
     block, *_ = map_and_partition(
-        (0, 4096),
+        (lo, hi),
         source_name="procedural",
-        spec=SourceSpec(name="procedural", rows=4096),
+        spec=SourceSpec(name="procedural", rows=rows),
         settings=settings,
-        batch_size=4096,
+        batch_size=hi - lo,
         num_parts=2,
         near=True,
     )
+    return block
+
+
+def test_map_task_block_has_no_buffer_over_a_mebibyte() -> None:
+    """A full-size (4096-row) work block as the map task returns it: Ray stores it with
+    plain copies (its prompt texts and signatures alone exceed 1 MiB in one chunk)."""
+    block = _procedural_work_block(0, 4096, 4096)
     assert block.num_rows > 4000
     assert _biggest_buffer(block) <= 2**20
     assert block.column("prompt").num_chunks > 1
@@ -567,30 +574,10 @@ def test_last_pass_on_grouped_blocks_writes_the_same_files(tmp_path, group: int)
     """A map task over consecutive work blocks concatenated (the last pass's grouping) gives
     the same parts, so the same files and counts, as one task per block."""
     from crossthink_data.pipeline import manifest
-    from crossthink_data.pipeline.config import default_config
     from crossthink_data.pipeline.io import final_map, final_reduce
     from crossthink_data.pipeline.shuffle import _one_block
-    from crossthink_data.pipeline.stages import MapSettings, map_and_partition
-    from crossthink_data.sources import SourceSpec
 
-    cfg = default_config()
-    settings_ = MapSettings(
-        verifiability=cfg.verifiability.model_dump(),
-        minhash=cfg.dedup.minhash_config(),
-        seed=cfg.seed,
-    )
-    blocks = [
-        map_and_partition(
-            (lo, lo + 300),
-            source_name="procedural",
-            spec=SourceSpec(name="procedural", rows=2100),
-            settings=settings_,
-            batch_size=300,
-            num_parts=2,
-            near=True,
-        )[0]
-        for lo in range(0, 2100, 300)
-    ]
+    blocks = [_procedural_work_block(lo, lo + 300, 2100) for lo in range(0, 2100, 300)]
     rids = np.concatenate([b["_rid"].drop_null().to_numpy()[::11] for b in blocks])
     near = (np.sort(rids), [f"kept{i:04d}" for i in range(len(rids))])  # every 11th: near-dups
     record_parts, n_parts = 2, 3  # two records files, one rejects file
