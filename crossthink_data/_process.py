@@ -24,8 +24,9 @@ side caches the answer): so the block is only for processes in which pandas can 
 needed. The run marks them: a local runtime it starts for sources that need no Ray Data
 (generators, embedded samples), whose workers run only this run's tasks (see
 ``pipeline.run``: the runtime ends with the run, or in the ``crossthink`` command with the
-command, and no command uses Ray after its curation); and the premap helper. Anything that did need pandas there would fail
-with an ImportError naming this module, never convert differently.
+command, and no command uses Ray after its curation); and the premap helper. Anything that
+did need pandas there would fail with an ImportError naming this module, never convert
+differently.
 """
 
 from __future__ import annotations
