@@ -19,14 +19,15 @@ the most the run could gain on wall time with the CPU it spent (every core busy 
 the machine's busy time is read from /proc/stat), and the idle core-seconds left. On 2+
 CPUs the run maps some blocks while Ray starts (``pipeline.premap``): they count in its wall
 time and CPU, not in its work after Ray start. This machine is a VM whose speed varies from
-run to run (steal time), so with ``--repeat N`` every setting runs N times, interleaved, and
-each figure is the median of its runs (with the range); the speed-up is also given as the
-median of the ratios taken within each round. What the VM gives two processes at once (the
-parallel ceiling) is measured once per round, next to the runs, for three kinds of work:
-CPU-bound (an interpreter loop, like most of the map), memory copies (bandwidth) and first
-touches of fresh pages (page faults), since the two cores share one memory system. The
-seconds of each step of the run (the manifest's timings) and their speed-ups show which
-kind of work holds the whole command back.
+run to run (steal time, and how much of two cores its host gives at once), so with
+``--repeat N`` every setting runs N times, interleaved, and each figure is the median of its
+runs (with the range); the speed-up is also given as the median of the ratios taken within
+each round. What the VM gives two processes at once (the parallel ceiling) is measured once
+per round, next to the runs, for three kinds of work: CPU-bound (an interpreter loop, like
+most of the map), memory copies (bandwidth) and first touches of fresh pages (page faults),
+since the two cores share one memory system. The seconds of each step of the run (the
+manifest's timings) and their speed-ups show which kind of work holds the whole command
+back.
 """
 
 from __future__ import annotations
@@ -251,7 +252,7 @@ def parallel_ceiling(n: int = 2, work: Any = _spin) -> float:
         seconds = [out.get() for _ in procs]
         for p in procs:
             p.join()
-        return max(seconds)
+        return float(max(seconds))
 
     one = min(timed(1) for _ in range(2))
     many = min(timed(n) for _ in range(2))
