@@ -9,6 +9,9 @@ $(BIN)/crossthink: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	@# An editable install writes no bytecode, and under PYTHONDONTWRITEBYTECODE nothing
+	@# ever does: every process (each Ray worker too) would compile the package again.
+	$(BIN)/python -m compileall -q crossthink_data
 	touch $(BIN)/crossthink
 
 install: $(BIN)/crossthink
