@@ -192,7 +192,7 @@ def _plan(phrase: Phrase) -> _LeadPlan:
     return None, None, 0, 0, phrase
 
 
-# subject -> its lead-in phrases, resolved once (the hot path is one dict lookup).
+# subject -> its lead-in phrases (subjects whose group has none are left out).
 _LEADS_BY_SUBJECT: dict[str, tuple[Phrase, ...]] = {
     subject: _LEADS[group] for subject, group in _SUBJECT_LEADS.items() if _LEADS.get(group)
 }
@@ -207,9 +207,9 @@ _GROUP_PLANS: dict[str, tuple[tuple[_LeadPlan, ...], int, int]] = {
     for name, group in _LEADS.items()
     if group
 }
-# subject -> its group's plan
+# subject -> its group's plan, resolved once (the hot path is one dict lookup)
 _LEAD_PLANS: dict[str, tuple[tuple[_LeadPlan, ...], int, int]] = {
-    subject: _GROUP_PLANS[group] for subject, group in _SUBJECT_LEADS.items() if _LEADS.get(group)
+    subject: _GROUP_PLANS[_SUBJECT_LEADS[subject]] for subject in _LEADS_BY_SUBJECT
 }
 _FLOOR = FLOOR
 _NAME_LIMIT = FLOOR * _N_NAMES
